@@ -1,0 +1,148 @@
+"""Service Portal (售后服务门户): the Flask application factory."""
+
+import logging
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+
+from portal.config import load_config
+from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request itself came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    app.session_interface = _SessionInterface()
+    if app.config["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    from portal import models  # noqa: F401 — registers every table on the metadata
+    from portal.services import audit  # noqa: F401 — registers the audit hook
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: None)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_headers(app)
+
+    from portal.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _select_locale() -> str:
+    languages = ("zh_CN", "en")
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return "zh_CN"  # Chinese is every user's working language, whatever the browser says
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from portal.models import Employee
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in first.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(Employee, int(user_id))
+
+    @app.before_request
+    def force_password_change():
+        """An admin-created password is a one-time key: nothing else opens until it is changed."""
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in ("auth.change_password", "auth.logout", "static",
+                                         "main.healthz", "auth.set_language")
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.blueprints.admin import bp as admin_bp
+    from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.hotline import bp as hotline_bp
+    from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.qa import bp as qa_bp
+    from portal.blueprints.reports import bp as reports_bp
+    from portal.blueprints.stores import bp as stores_bp
+    from portal.blueprints.warehouse import bp as warehouse_bp
+
+    for bp in (main_bp, auth_bp, hotline_bp, stores_bp, warehouse_bp, qa_bp, reports_bp,
+               admin_bp):
+        app.register_blueprint(bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from portal import display
+    from portal.services.permissions import areas_for
+
+    app.jinja_env.filters.update(attr_path=display.attr_path, display=display.display,
+                                 datetime=display.format_dt, date=display.format_d)
+    app.jinja_env.globals.update(audit_action_label=display.audit_action_label,
+                                 page_url=display.page_url)
+
+    @app.context_processor
+    def menu():
+        areas = areas_for(current_user) if current_user.is_authenticated else []
+        return {"menu_areas": areas, "current_locale": str(get_locale())}
+
+    @app.before_request
+    def remember_area():
+        g.area = request.blueprint
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.vary.add("HX-Request")
+        return response

@@ -1,0 +1,90 @@
+"""Sign in, sign out, change password, switch language."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.blueprints.auth import bp
+from portal.blueprints.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
+from portal.extensions import db
+from portal.services import DomainError
+from portal.services import auth as auth_service
+from portal.services.auth import LoginRefused, authenticate
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: an open redirect would let a phishing link borrow our login."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//"):
+            return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # public: the sign-in page
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    error = None
+    if form.validate_on_submit():
+        cfg = current_app.config
+        try:
+            employee = authenticate(form.employee_no.data, form.password.data,
+                                    cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
+        except LoginRefused as exc:
+            error = exc.message
+        else:
+            locale = session.get("locale")
+            session.clear()  # a fresh session on sign-in: no fixation
+            login_user(employee)
+            if not employee.locale and locale:
+                employee.locale = locale
+                db.session.commit()
+            if employee.must_change_password:
+                flash(_("Please set your own password before you continue."), "warning")
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(form.next.data))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    forced = current_user.must_change_password
+    if form.validate_on_submit():
+        try:
+            auth_service.change_password(current_user, None if forced else form.current_password.data,
+                            form.new_password.data)
+        except DomainError as exc:
+            getattr(form, exc.field or "new_password").errors.append(exc.message)
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.home"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form, forced=forced), status
+
+
+@bp.post("/language")
+def set_language():  # public: the sign-in page has the switch too
+    form = LanguageForm()
+    if form.validate_on_submit() and form.locale.data in current_app.config["LANGUAGES"]:
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))

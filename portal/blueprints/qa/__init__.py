@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("qa", __name__, url_prefix="/qa")
+
+from portal.blueprints.qa import routes  # noqa: E402, F401

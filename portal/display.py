@@ -1,0 +1,54 @@
+"""How values look on screen: enums by their label, dates in China time, booleans as words."""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+
+
+def attr_path(obj, path: str):
+    """`customer.name` → obj.customer.name, None if any step is missing."""
+    for part in path.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, enum.Enum):
+        return getattr(value, "label", value.value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime):
+        return format_dt(value)
+    if isinstance(value, date):
+        return format_d(value)
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def format_dt(value: datetime | None) -> str:
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def format_d(value: date | None) -> str:
+    return format_date(value, "yyyy-MM-dd") if value else ""
+
+
+def audit_action_label(action: str) -> str:
+    return {"create": _("Created"), "update": _("Changed"), "delete": _("Deleted")}.get(
+        action, action)
+
+
+def page_url(page: int) -> str:
+    """This list's URL with its filters kept and only the page changed (bookmarkable)."""
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args)

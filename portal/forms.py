@@ -1,0 +1,74 @@
+"""Field types shared by every area's forms."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+
+def strip_or_none(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def text(label, max_length: int, required: bool = False, **kw) -> StringField:
+    """A trimmed text field; blank becomes NULL, over-long input gets a clear message."""
+    checks = [DataRequired(_l("This field is required."))] if required else [Optional()]
+    checks.append(Length(max=max_length, message=_l("At most %(max)d characters.")))
+    return StringField(label, validators=checks + kw.pop("validators", []),
+                       filters=[strip_or_none], render_kw={"maxlength": max_length,
+                                                           **kw.pop("render_kw", {})}, **kw)
+
+
+class EnumSelectField(SelectField):
+    """A select over a Python enum whose members have a translated `label`."""
+
+    def __init__(self, label=None, validators=None, enum=None, blank: bool = False, **kw):
+        self.enum = enum
+        choices = [("", "—")] if blank else []
+        choices += [(m.value, m.label) for m in enum]
+        super().__init__(label, validators, choices=choices, coerce=self._coerce, **kw)
+
+    def _coerce(self, value):
+        if value in (None, ""):
+            return None
+        return value if isinstance(value, self.enum) else self.enum(value)
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValueError as exc:
+            raise ValueError(_l("Please choose one of the options.")) from exc
+
+
+class IdSelectField(SelectField):
+    """A select of record ids, whose choices the route fills; blank means none."""
+
+    def __init__(self, label=None, validators=None, **kw):
+        super().__init__(label, validators, coerce=self._coerce, choices=[], **kw)
+
+    @staticmethod
+    def _coerce(value):
+        if value in (None, "", "None"):
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        if self.data not in {c[0] for c in self.choices}:
+            raise ValueError(_l("Please choose one of the options."))
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        valid = {c[0] for c in self.choices}
+        if any(d not in valid for d in self.data or ()):
+            raise ValueError(_l("Please choose one of the options."))

@@ -1,0 +1,73 @@
+"""Sign-in rules: password check, lockout after repeated failures, first-login password change."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.models import Employee
+from portal.models.base import utcnow
+from portal.services import DomainError
+
+MIN_PASSWORD_LENGTH = 8
+# Compared against when the employee number is unknown, so both paths cost one hash check
+# and response time does not reveal which employee numbers exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class LoginRefused(DomainError):
+    status = 400
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt, werkzeug's current default KDF
+
+
+def authenticate(employee_no: str, password: str, max_failures: int, lock_minutes: int):
+    """Return the employee, or raise LoginRefused; counts failures and locks the account."""
+    employee = db.session.scalar(
+        sa.select(Employee).where(Employee.employee_no == employee_no.strip())
+    )
+    now = utcnow()
+    if employee is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise LoginRefused(_("Wrong employee number or password."))
+    if employee.locked_until and employee.locked_until > now:
+        minutes = max(1, int((employee.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginRefused(_("This account is locked. Try again in %(minutes)s minutes.", minutes=minutes))
+    if not check_password_hash(employee.password_hash, password):
+        employee.failed_logins += 1
+        if employee.failed_logins >= max_failures:
+            employee.locked_until = now + timedelta(minutes=lock_minutes)
+            employee.failed_logins = 0
+            db.session.commit()
+            raise LoginRefused(
+                _("%(n)s wrong passwords in a row: the account is locked for %(m)s minutes.",
+                  n=max_failures, m=lock_minutes)
+            )
+        db.session.commit()
+        raise LoginRefused(_("Wrong employee number or password."))
+    if not employee.active:
+        raise LoginRefused(_("This account is deactivated. Please contact the administrator."))
+    employee.failed_logins = 0
+    employee.locked_until = None
+    employee.last_login_at = now
+    db.session.commit()
+    return employee
+
+
+def change_password(employee: Employee, current: str | None, new: str) -> None:
+    """Set a new password; `current` is checked unless this is the forced first-login change."""
+    if current is not None and not check_password_hash(employee.password_hash, current):
+        raise DomainError(_("The current password is wrong."), field="current_password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("The new password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="new_password"
+        )
+    if check_password_hash(employee.password_hash, new):
+        raise DomainError(_("The new password must differ from the old one."), field="new_password")
+    employee.password_hash = hash_password(new)
+    employee.must_change_password = False
+    db.session.commit()

@@ -1,0 +1,108 @@
+"""Permission vocabulary, the groups of SPEC §1, the route guard and org-unit scoping."""
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import OrgUnit
+
+PERMISSIONS = {
+    "hotline.view": _l("Hotline: calls and tickets"),
+    "hotline.lead": _l("Hotline: team lead review and reassign"),
+    "stores.view": _l("Stores: queue and reception"),
+    "stores.supervise": _l("Stores: approvals and dispatch"),
+    "warehouse.view": _l("Warehouse: receipts, issues and counts"),
+    "warehouse.approve": _l("Warehouse: approve adjustments, returns, damage"),
+    "qa.view": _l("QA: inspections and acceptance"),
+    "reports.view": _l("Reports"),
+    "admin.manage": _l("Administration: org, users, master data"),
+    "audit.view": _l("Audit trail"),
+    "scope.all": _l("See records of all org units"),
+}
+
+# The ten groups of SPEC §1, created by `seed-demo` and kept as data that admins may extend.
+GROUPS = {
+    "admin": (_l("Administrator"), {"admin.manage", "audit.view", "scope.all"}),
+    "agent": (_l("Hotline agent"), {"hotline.view", "scope.all"}),
+    "agent_lead": (_l("Hotline team lead"), {"hotline.view", "hotline.lead", "reports.view", "scope.all"}),
+    "store_rep": (_l("Store service rep"), {"stores.view"}),
+    "store_supervisor": (_l("Store supervisor"), {"stores.view", "stores.supervise", "reports.view"}),
+    "technician": (_l("Technician / installer"), {"stores.view"}),
+    "warehouse_clerk": (_l("Warehouse clerk"), {"warehouse.view"}),
+    "warehouse_manager": (_l("Warehouse manager"), {"warehouse.view", "warehouse.approve",
+                                               "reports.view"}),
+    "qa_inspector": (_l("QA inspector"), {"qa.view"}),
+    "service_manager": (_l("Service manager"), {"hotline.view", "stores.view", "warehouse.view",
+                                         "qa.view", "reports.view", "scope.all"}),
+}
+
+# Menu areas (菜单): endpoint of the landing page, label, and the permission that opens it.
+AREAS = (
+    ("hotline", "hotline.index", _l("Hotline"), "hotline.view"),
+    ("stores", "stores.index", _l("Stores"), "stores.view"),
+    ("warehouse", "warehouse.index", _l("Warehouse"), "warehouse.view"),
+    ("qa", "qa.index", _l("Quality"), "qa.view"),
+    ("reports", "reports.index", _l("Reports"), "reports.view"),
+    ("admin", "admin.index", _l("Administration"), "admin.manage"),
+)
+
+
+def areas_for(user) -> list[tuple]:
+    perms = user.permissions
+    return [a for a in AREAS if a[3] in perms]
+
+
+def permission_required(*permissions: str):
+    """Route guard: the signed-in user needs at least one of `permissions`, else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from portal.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not current_user.permissions & set(permissions):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permissions = permissions
+        return wrapped
+
+    return decorator
+
+
+def visible_org_ids(user) -> set[int] | None:
+    """Org units whose records `user` may see: None means all (hotline, HQ, admin).
+
+    Store, warehouse and QA users see their own unit and everything beneath it, so a
+    region-level QA inspector sees the region's branches.
+    """
+    if user.can("scope.all"):
+        return None
+    ids = {user.org_unit_id}
+    frontier = {user.org_unit_id}
+    while frontier:
+        children = db.session.scalars(
+            sa.select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier))
+        ).all()
+        frontier = set(children) - ids
+        ids |= frontier
+    return ids
+
+
+def scope_to_org(stmt, org_column, user):
+    """Limit a select to the records of the user's org units (no-op for scope.all users)."""
+    ids = visible_org_ids(user)
+    return stmt if ids is None else stmt.where(org_column.in_(ids))
+
+
+def ensure_visible(user, org_unit_id: int | None) -> None:
+    """404 (not 403: do not reveal that the record exists) for another unit's record."""
+    ids = visible_org_ids(user)
+    if ids is not None and org_unit_id not in ids:
+        abort(404)

@@ -1,0 +1,47 @@
+"""Test data builders: each returns a committed record with sensible defaults."""
+
+import itertools
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Customer, CustomerKind, Employee, OrgUnit, PermissionGroup, Product
+
+_seq = itertools.count(1)
+
+
+def customer(**fields) -> Customer:
+    n = next(_seq)
+    values = dict(code=f"T{n:06d}", kind=CustomerKind.PERSON, name=f"测试客户{n}",
+                  phone_mobile=f"139{n:08d}", province="上海市", city="上海市",
+                  district="徐汇区", street=f"漕溪北路{n}号")
+    values.update(fields)
+    record = Customer(**values)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def product(owner: Customer | None = None, **fields) -> Product:
+    n = next(_seq)
+    values = dict(serial=f"TSN{n:08d}", category="装饰玻璃", model="YH-G10",
+                  purchase_date=date.today() - timedelta(days=100),
+                  warranty_end=date.today() + timedelta(days=265), customer=owner)
+    values.update(fields)
+    record = Product(**values)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def org_unit(code: str) -> OrgUnit:
+    return db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == code))
+
+
+def employee(employee_no: str) -> Employee:
+    return db.session.scalar(sa.select(Employee).where(Employee.employee_no == employee_no))
+
+
+def group(code: str) -> PermissionGroup:
+    return db.session.scalar(sa.select(PermissionGroup).where(PermissionGroup.code == code))
