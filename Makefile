@@ -20,7 +20,7 @@ install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 
 translations:
-	$(BIN)/pybabel compile -q -d portal/translations
+	$(BIN)/pybabel compile -d portal/translations
 
 run: install translations
 	./scripts/ensure-debian-packages.sh fonts-wqy-microhei

@@ -10,12 +10,21 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 
 from portal.extensions import db
 from portal.models import (
-    Customer, CustomerAttribute, CustomerKind, Department, Employee, OrgKind, OrgUnit,
-    PermissionGroup, PriceItem, PriceKind, Product, ProductUse,
+    Customer,
+    CustomerAttribute,
+    CustomerKind,
+    Department,
+    Employee,
+    OrgKind,
+    OrgUnit,
+    PermissionGroup,
+    PriceItem,
+    PriceKind,
+    Product,
+    ProductUse,
 )
 from portal.services.audit import acting_as
 from portal.services.auth import hash_password
@@ -111,12 +120,11 @@ def _get_or_add(model, key: str, value, **fields):
 
 def seed_groups() -> int:
     added = 0
-    with force_locale("zh_CN"):
-        for code, (label, perms) in GROUPS.items():
-            group, new = _get_or_add(PermissionGroup, "code", code, name=str(label))
-            if new:
-                group.permissions = perms
-                added += 1
+    for code, (name, perms) in GROUPS.items():
+        group, new = _get_or_add(PermissionGroup, "code", code, name=name)
+        if new:
+            group.permissions = perms
+            added += 1
     db.session.flush()
     return added
 

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 
 def strip_or_none(value):
@@ -26,8 +27,8 @@ class EnumSelectField(SelectField):
 
     def __init__(self, label=None, validators=None, enum=None, blank: bool = False, **kw):
         self.enum = enum
-        choices = [("", "—")] if blank else []
-        choices += [(m.value, m.label) for m in enum]
+        choices = [SelectChoice("", "—")] if blank else []
+        choices += [SelectChoice(m.value, m.label) for m in enum]
         super().__init__(label, validators, choices=choices, coerce=self._coerce, **kw)
 
     def _coerce(self, value):
@@ -38,8 +39,8 @@ class EnumSelectField(SelectField):
     def pre_validate(self, form):
         try:
             super().pre_validate(form)
-        except ValueError as exc:
-            raise ValueError(_l("Please choose one of the options.")) from exc
+        except ValidationError as exc:
+            raise ValidationError(_l("Please choose one of the options.")) from exc
 
 
 class IdSelectField(SelectField):
@@ -60,8 +61,8 @@ class IdSelectField(SelectField):
     def pre_validate(self, form):
         if self.data is None:
             return
-        if self.data not in {c[0] for c in self.choices}:
-            raise ValueError(_l("Please choose one of the options."))
+        if self.data not in {c.value for c in self.choices}:
+            raise ValidationError(_l("Please choose one of the options."))
 
 
 class CheckboxListField(SelectMultipleField):
@@ -69,6 +70,6 @@ class CheckboxListField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
     def pre_validate(self, form):
-        valid = {c[0] for c in self.choices}
+        valid = {c.value for c in self.choices}
         if any(d not in valid for d in self.data or ()):
-            raise ValueError(_l("Please choose one of the options."))
+            raise ValidationError(_l("Please choose one of the options."))

@@ -47,7 +47,8 @@ class ProductUse(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({ProductUse.PUBLIC: _l("Public use"), ProductUse.PRIVATE: _l("Private use")}[self])
+        labels = {ProductUse.PUBLIC: _l("Public use"), ProductUse.PRIVATE: _l("Private use")}
+        return str(labels[self])
 
 
 class Customer(Audited, Deactivatable, Timestamps, db.Model):

@@ -94,7 +94,8 @@ def _changes(obj, action: str) -> dict:
 
 
 def _record_id(obj) -> str:
-    return ",".join(str(v) for v in inspect(obj).identity or ())
+    # Not `identity`: a new object gets that only after the flush has finished.
+    return ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
 
 
 @event.listens_for(Session, "after_flush")

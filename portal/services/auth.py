@@ -36,7 +36,8 @@ def authenticate(employee_no: str, password: str, max_failures: int, lock_minute
         raise LoginRefused(_("Wrong employee number or password."))
     if employee.locked_until and employee.locked_until > now:
         minutes = max(1, int((employee.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginRefused(_("This account is locked. Try again in %(minutes)s minutes.", minutes=minutes))
+        raise LoginRefused(
+            _("This account is locked. Try again in %(minutes)s minutes.", minutes=minutes))
     if not check_password_hash(employee.password_hash, password):
         employee.failed_logins += 1
         if employee.failed_logins >= max_failures:
@@ -64,7 +65,8 @@ def change_password(employee: Employee, current: str | None, new: str) -> None:
         raise DomainError(_("The current password is wrong."), field="current_password")
     if len(new) < MIN_PASSWORD_LENGTH:
         raise DomainError(
-            _("The new password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="new_password"
+            _("The new password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+            field="new_password",
         )
     if check_password_hash(employee.password_hash, new):
         raise DomainError(_("The new password must differ from the old one."), field="new_password")

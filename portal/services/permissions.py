@@ -25,19 +25,19 @@ PERMISSIONS = {
 }
 
 # The ten groups of SPEC §1, created by `seed-demo` and kept as data that admins may extend.
+# Their names are data (the company's own Chinese names), not UI strings.
 GROUPS = {
-    "admin": (_l("Administrator"), {"admin.manage", "audit.view", "scope.all"}),
-    "agent": (_l("Hotline agent"), {"hotline.view", "scope.all"}),
-    "agent_lead": (_l("Hotline team lead"), {"hotline.view", "hotline.lead", "reports.view", "scope.all"}),
-    "store_rep": (_l("Store service rep"), {"stores.view"}),
-    "store_supervisor": (_l("Store supervisor"), {"stores.view", "stores.supervise", "reports.view"}),
-    "technician": (_l("Technician / installer"), {"stores.view"}),
-    "warehouse_clerk": (_l("Warehouse clerk"), {"warehouse.view"}),
-    "warehouse_manager": (_l("Warehouse manager"), {"warehouse.view", "warehouse.approve",
-                                               "reports.view"}),
-    "qa_inspector": (_l("QA inspector"), {"qa.view"}),
-    "service_manager": (_l("Service manager"), {"hotline.view", "stores.view", "warehouse.view",
-                                         "qa.view", "reports.view", "scope.all"}),
+    "admin": ("系统管理员", {"admin.manage", "audit.view", "scope.all"}),
+    "agent": ("400客服", {"hotline.view", "scope.all"}),
+    "agent_lead": ("坐席班长", {"hotline.view", "hotline.lead", "reports.view", "scope.all"}),
+    "store_rep": ("服务代表", {"stores.view"}),
+    "store_supervisor": ("责任中心主管", {"stores.view", "stores.supervise", "reports.view"}),
+    "technician": ("服务人员 / 安装人员", {"stores.view"}),
+    "warehouse_clerk": ("仓管员", {"warehouse.view"}),
+    "warehouse_manager": ("客户服务经理", {"warehouse.view", "warehouse.approve", "reports.view"}),
+    "qa_inspector": ("质检员", {"qa.view"}),
+    "service_manager": ("服务经理", {"hotline.view", "stores.view", "warehouse.view", "qa.view",
+                                  "reports.view", "scope.all"}),
 }
 
 # Menu areas (菜单): endpoint of the landing page, label, and the permission that opens it.

@@ -9,8 +9,8 @@ from wtforms.validators import Length, Optional
 
 from portal.blueprints.admin import bp
 from portal.extensions import db
-from portal.htmx import render
 from portal.models import AuditEvent, Employee
+from portal.rendering import render
 from portal.services.permissions import permission_required
 from portal.timeutil import local_day_end_utc, local_day_start_utc
 

@@ -6,13 +6,22 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, PasswordField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
-from portal.forms import CheckboxListField, EnumSelectField, IdSelectField, strip_or_none, text
 from portal.extensions import db
+from portal.forms import CheckboxListField, EnumSelectField, IdSelectField, strip_or_none, text
 from portal.models import Customer, CustomerAttribute, CustomerKind, OrgKind, PriceKind, ProductUse
 
 CODE = Regexp(r"^[0-9A-Za-z_-]+$", message=_l("Letters, digits, - and _ only."))
+# A plain shape check: the address is for greetings, not a login, so no DNS lookup is needed.
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not a valid email address."))
 PHONE = Regexp(r"^\+?[0-9 ()-]{3,30}$", message=_l("A phone number has digits, spaces and -."))
 
 
@@ -79,7 +88,7 @@ class EmployeeForm(MasterForm):
                                           message=_l("Employee numbers are digits."))])
     name = text(_l("Name"), 50, required=True)
     phone = text(_l("Phone"), 40, validators=[PHONE])
-    email = text(_l("Email"), 120, validators=[Email(_l("Not a valid email address."))])
+    email = text(_l("Email"), 120, validators=[EMAIL])
     org_unit_id = IdSelectField(_l("Org unit"), validators=[DataRequired(_l("Please choose."))])
     department_id = IdSelectField(_l("Department"))
     skills = text(_l("Skills"), 300)
@@ -128,7 +137,7 @@ class CustomerForm(MasterForm):
     street = text(_l("Street address"), 200)
     postal_code = text(_l("Postal code"), 10,
                        validators=[Regexp(r"^\d{6}$", message=_l("Six digits."))])
-    email = text(_l("Email"), 120, validators=[Email(_l("Not a valid email address."))])
+    email = text(_l("Email"), 120, validators=[EMAIL])
     attribute = EnumSelectField(_l("Customer attribute"), enum=CustomerAttribute)
     vip = BooleanField(_l("VIP / member"))
     birthday = DateField(_l("Birthday"), validators=[Optional()])
@@ -139,9 +148,12 @@ class CustomerForm(MasterForm):
     remarks = TextAreaField(_l("Remarks"), filters=[strip_or_none],
                             validators=[Optional(), Length(max=2000)])
 
-    def validate_name(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
         if not (self.phone_mobile.data or self.phone_home.data or self.phone_office.data):
             self.phone_mobile.errors.append(_l("Give at least one phone number."))
+            ok = False
+        return ok
 
     def values(self) -> dict:
         values = super().values()
@@ -169,7 +181,7 @@ class ProductForm(MasterForm):
 
     def validate_warranty_end(self, field):
         if field.data and self.purchase_date.data and field.data < self.purchase_date.data:
-            raise ValueError(_l("The warranty cannot end before the purchase date."))
+            raise ValidationError(_l("The warranty cannot end before the purchase date."))
 
     owner = None
     extra = ("customer_code",)
@@ -178,7 +190,7 @@ class ProductForm(MasterForm):
         if field.data:
             self.owner = db.session.scalar(sa.select(Customer).where(Customer.code == field.data))
             if self.owner is None:
-                raise ValueError(_l("No customer has this number."))
+                raise ValidationError(_l("No customer has this number."))
 
     def load(self, obj) -> None:
         self.customer_code.data = obj.customer.code if obj.customer else None
@@ -207,4 +219,4 @@ class PriceItemForm(MasterForm):
 
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
-            raise ValueError(_l("The end date is before the start date."))
+            raise ValidationError(_l("The end date is before the start date."))

@@ -5,11 +5,18 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.admin import forms
 from portal.extensions import db
 from portal.models import (
-    Customer, Department, Employee, OrgUnit, PermissionGroup, PriceItem, Product,
+    Customer,
+    Department,
+    Employee,
+    OrgUnit,
+    PermissionGroup,
+    PriceItem,
+    Product,
 )
 from portal.services.permissions import PERMISSIONS
 
@@ -30,7 +37,8 @@ def _org_choices(blank: bool):
     units = db.session.scalars(
         sa.select(OrgUnit).where(OrgUnit.active).order_by(OrgUnit.code)
     ).all()
-    return ([(None, "—")] if blank else []) + [(u.id, f"{u.code} {u.name}") for u in units]
+    return ([SelectChoice(None, "—")] if blank else []) + [
+        SelectChoice(u.id, f"{u.code} {u.name}") for u in units]
 
 
 def _fill_org_unit(form):
@@ -46,15 +54,17 @@ def _fill_employee(form):
     departments = db.session.scalars(
         sa.select(Department).where(Department.active).order_by(Department.code)
     ).all()
-    form.department_id.choices = [(None, "—")] + [(d.id, d.name) for d in departments]
+    form.department_id.choices = [SelectChoice(None, "—")] + [
+        SelectChoice(d.id, d.name) for d in departments]
     groups = db.session.scalars(
         sa.select(PermissionGroup).where(PermissionGroup.active).order_by(PermissionGroup.id)
     ).all()
-    form.group_ids.choices = [(g.id, g.name) for g in groups]
+    form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]
 
 
 def _fill_group(form):
-    form.permission_codes.choices = [(code, label) for code, label in PERMISSIONS.items()]
+    form.permission_codes.choices = [SelectChoice(code, label)
+                                     for code, label in PERMISSIONS.items()]
 
 
 KINDS = {

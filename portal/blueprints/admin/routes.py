@@ -7,8 +7,8 @@ from flask_login import current_user
 from portal.blueprints.admin import bp
 from portal.blueprints.admin.registry import KINDS, search_statement
 from portal.extensions import db
-from portal.htmx import render
 from portal.models import Employee
+from portal.rendering import render
 from portal.services import DomainError, masterdata
 from portal.services.audit import history
 from portal.services.permissions import permission_required
@@ -33,8 +33,8 @@ def list_records(slug: str):
     kind = _kind(slug)
     q = request.args.get("q", "").strip()[:100]
     inactive = request.args.get("inactive") == "1"
-    page = db.paginate(search_statement(kind, q, inactive), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    page = db.paginate(search_statement(kind, q, inactive),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render("admin/list.html", "admin/_list_table.html", kind=kind, page=page, q=q,
                   inactive=inactive)
 

@@ -68,8 +68,8 @@ def change_password():
     forced = current_user.must_change_password
     if form.validate_on_submit():
         try:
-            auth_service.change_password(current_user, None if forced else form.current_password.data,
-                            form.new_password.data)
+            current = None if forced else form.current_password.data
+            auth_service.change_password(current_user, current, form.new_password.data)
         except DomainError as exc:
             getattr(form, exc.field or "new_password").errors.append(exc.message)
         else:
