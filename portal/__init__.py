@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from portal import models  # noqa: F401 — registers every table on the metadata
-    from portal.services import audit  # noqa: F401 — registers the audit hook
+    from portal.services import audit, customers  # noqa: F401 — register the session hooks
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())

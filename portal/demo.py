@@ -13,7 +13,7 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.models import (
-    Customer,
+    BranchArea, Customer,
     CustomerAttribute,
     CustomerKind,
     Department,
@@ -40,6 +40,13 @@ ORG_UNITS = (
     ("S4003", "广州天河责任中心", OrgKind.BRANCH, "R-SOUTH", "S4003", "广州市天河区体育东路118号"),
     ("W01", "上海中心仓", OrgKind.WAREHOUSE, "R-EAST", None, "上海市闵行区莘庄工业区申富路8号"),
     ("W02", "广州中心仓", OrgKind.WAREHOUSE, "R-SOUTH", None, "广州市白云区太和镇物流园"),
+)
+
+# Which branch serves which area (region → branch mapping, 按地址分派责任中心).
+BRANCH_AREAS = (
+    ("上海市", "", "", "S4001"),
+    ("浙江省", "杭州市", "", "S4002"),
+    ("广东省", "广州市", "", "S4003"),
 )
 
 DEPARTMENTS = (
@@ -122,9 +129,9 @@ def seed_groups() -> int:
     added = 0
     for code, (name, perms) in GROUPS.items():
         group, new = _get_or_add(PermissionGroup, "code", code, name=name)
-        if new:
-            group.permissions = perms
-            added += 1
+        added += new
+        if not perms <= group.permissions:  # a newer release grants the group more
+            group.permissions = group.permissions | perms
     db.session.flush()
     return added
 
@@ -140,6 +147,14 @@ def seed_org() -> int:
     for code, name, unit in DEPARTMENTS:
         _, new = _get_or_add(Department, "code", code, name=name, org_unit=_by_code(OrgUnit, unit))
         added += new
+    for province, city, district, branch in BRANCH_AREAS:
+        exists = db.session.scalar(sa.select(BranchArea.id).where(
+            BranchArea.province == province, BranchArea.city == city,
+            BranchArea.district == district))
+        if exists is None:
+            db.session.add(BranchArea(province=province, city=city, district=district,
+                                      branch=_by_code(OrgUnit, branch)))
+            added += 1
     db.session.flush()
     return added
 

@@ -18,3 +18,15 @@ def local_day_end_utc(day: date) -> datetime:
 
 def to_local(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(LOCAL)
+
+
+def local_to_utc(value: datetime | None) -> datetime | None:
+    """A wall-clock time typed in China → naive UTC for storage."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_local_input(value: datetime | None) -> str:
+    """Naive UTC → the value of an <input type=datetime-local> in China time."""
+    return to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""

@@ -18,9 +18,10 @@ def form_fields(html: str) -> dict[str, str | list[str]]:
             continue
         fields[name.group(1)] = value.group(1) if value else ""
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
-        selected = re.search(r'<option[^>]*value="([^"]*)"[^>]*selected', body)
-        first = re.search(r'<option[^>]*value="([^"]*)"', body)
-        fields[name] = (selected or first).group(1) if (selected or first) else ""
+        options = re.findall(r"<option[^>]*>", body)
+        chosen = [o for o in options if re.search(r"\bselected\b", o)] or options[:1]
+        value = re.search(r'value="([^"]*)"', chosen[0]) if chosen else None
+        fields[name] = value.group(1) if value else ""
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         fields[name] = body.strip()
     return fields

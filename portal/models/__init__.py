@@ -1,13 +1,47 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from portal.models.audit import AuditEvent, DocumentCounter
-from portal.models.customers import Customer, CustomerAttribute, CustomerKind, Product, ProductUse
-from portal.models.org import Department, OrgKind, OrgUnit
+from portal.models.customers import (
+    Customer,
+    CustomerAttribute,
+    CustomerKind,
+    CustomerPhone,
+    Product,
+    ProductUse,
+)
+from portal.models.hotline import (
+    Callback,
+    CallbackKind,
+    CallbackStatus,
+    CallCategory,
+    CallRecord,
+    Complaint,
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintStatus,
+    Satisfaction,
+)
+from portal.models.org import BranchArea, Department, OrgKind, OrgUnit
 from portal.models.pricing import PriceItem, PriceKind
+from portal.models.tickets import (
+    OPEN_STATUSES,
+    ServiceClass,
+    ServiceItem,
+    Ticket,
+    TicketEvent,
+    TicketItem,
+    TicketKind,
+    TicketStatus,
+    TicketTiming,
+)
 from portal.models.users import Employee, PermissionGroup, employee_groups
 
 __all__ = [
-    "AuditEvent", "Customer", "CustomerAttribute", "CustomerKind", "Department",
-    "DocumentCounter", "Employee", "OrgKind", "OrgUnit", "PermissionGroup", "PriceItem",
-    "PriceKind", "Product", "ProductUse", "employee_groups",
+    "OPEN_STATUSES", "AuditEvent", "BranchArea", "CallCategory", "CallRecord", "Callback",
+    "CallbackKind", "CallbackStatus", "Complaint", "ComplaintCategory", "ComplaintChannel",
+    "ComplaintStatus", "Customer", "CustomerAttribute", "CustomerKind", "CustomerPhone",
+    "Department", "DocumentCounter", "Employee", "OrgKind", "OrgUnit", "PermissionGroup",
+    "PriceItem", "PriceKind", "Product", "ProductUse", "Satisfaction", "ServiceClass",
+    "ServiceItem", "Ticket", "TicketEvent", "TicketItem", "TicketKind", "TicketStatus",
+    "TicketTiming", "employee_groups",
 ]

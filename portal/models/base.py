@@ -23,6 +23,16 @@ def enum_column(enum_cls: type[enum.Enum], **kw) -> sa.Enum:
     )
 
 
+def search_string(length: int) -> sa.types.TypeEngine:
+    """A VARCHAR searched by prefix: byte-order ("C") collation on PostgreSQL.
+
+    With a locale collation (zh_CN.UTF-8) PostgreSQL cannot use a plain B-tree index for a
+    prefix range or LIKE 'x%'; with "C" it can, whatever the server's default. SQLite's
+    default BINARY collation already behaves so.
+    """
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 class Audited:
     """Marker: every insert, update and delete of this model lands in the audit trail.
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import Audited, Deactivatable, Timestamps, enum_column
+from portal.models.base import Audited, Deactivatable, Timestamps, enum_column, search_string
 
 
 class CustomerKind(enum.Enum):
@@ -55,9 +55,9 @@ class Customer(Audited, Deactivatable, Timestamps, db.Model):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(20), unique=True)  # 客户编号
+    code: Mapped[str] = mapped_column(search_string(20), unique=True)  # 客户编号
     kind: Mapped[CustomerKind] = mapped_column(enum_column(CustomerKind))
-    name: Mapped[str] = mapped_column(sa.String(100), index=True)  # 客户姓名 / 单位名称
+    name: Mapped[str] = mapped_column(search_string(100), index=True)  # 客户姓名 / 单位名称
     contact_person: Mapped[str | None] = mapped_column(sa.String(50))
     phone_mobile: Mapped[str | None] = mapped_column(sa.String(30), index=True)
     phone_home: Mapped[str | None] = mapped_column(sa.String(30), index=True)
@@ -84,6 +84,9 @@ class Customer(Audited, Deactivatable, Timestamps, db.Model):
     products: Mapped[list["Product"]] = relationship(
         back_populates="customer", order_by="Product.id"
     )
+    phone_index: Mapped[list["CustomerPhone"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def address(self) -> str:
@@ -103,13 +106,30 @@ class Customer(Audited, Deactivatable, Timestamps, db.Model):
         return self.name
 
 
+class CustomerPhone(db.Model):
+    """Search index of a customer's phones (来电弹屏): digits only, and reversed for suffixes.
+
+    Kept in step with the customer's phone fields by services.customers on every flush; a
+    B-tree range on `digits` finds a number by its start, on `reversed_digits` by its end.
+    """
+
+    __tablename__ = "customer_phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"),
+                                             index=True)
+    kind: Mapped[str] = mapped_column(sa.String(1))  # M / H / O
+    digits: Mapped[str] = mapped_column(search_string(30), index=True)
+    reversed_digits: Mapped[str] = mapped_column(search_string(30), index=True)
+
+
 class Product(Audited, Deactivatable, Timestamps, db.Model):
     """A customer's product or equipment, identified by its serial number (序列号)."""
 
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    serial: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    serial: Mapped[str] = mapped_column(search_string(40), unique=True)
     barcode: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     category: Mapped[str] = mapped_column(sa.String(40))  # 产品大类
     subcategory: Mapped[str | None] = mapped_column(sa.String(40))  # 产品小类

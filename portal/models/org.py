@@ -62,3 +62,26 @@ class Department(Audited, Deactivatable, Timestamps, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BranchArea(Audited, Deactivatable, Timestamps, db.Model):
+    """Which branch store serves an address (region → branch mapping, admin-maintained).
+
+    The most specific match wins: province + city + district, then province + city, then
+    province alone.
+    """
+
+    __tablename__ = "branch_areas"
+    __table_args__ = (sa.UniqueConstraint("province", "city", "district",
+                                          name="uq_branch_areas_place"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province: Mapped[str] = mapped_column(sa.String(30))
+    city: Mapped[str] = mapped_column(sa.String(30), default="")
+    district: Mapped[str] = mapped_column(sa.String(30), default="")
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"))
+
+    branch: Mapped[OrgUnit] = relationship()
+
+    def __str__(self) -> str:
+        return "".join((self.province, self.city, self.district))

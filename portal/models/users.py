@@ -31,7 +31,7 @@ class PermissionGroup(Audited, Deactivatable, Timestamps, db.Model):
 
     @property
     def permissions(self) -> set[str]:
-        return {p for p in self.permissions_text.split(",") if p}
+        return {p for p in (self.permissions_text or "").split(",") if p}
 
     @permissions.setter
     def permissions(self, codes) -> None:

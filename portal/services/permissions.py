@@ -18,6 +18,7 @@ PERMISSIONS = {
     "warehouse.view": _l("Warehouse: receipts, issues and counts"),
     "warehouse.approve": _l("Warehouse: approve adjustments, returns, damage"),
     "qa.view": _l("QA: inspections and acceptance"),
+    "complaints.approve": _l("Complaints: approve solutions"),
     "reports.view": _l("Reports"),
     "admin.manage": _l("Administration: org, users, master data"),
     "audit.view": _l("Audit trail"),
@@ -37,7 +38,7 @@ GROUPS = {
     "warehouse_manager": ("客户服务经理", {"warehouse.view", "warehouse.approve", "reports.view"}),
     "qa_inspector": ("质检员", {"qa.view"}),
     "service_manager": ("服务经理", {"hotline.view", "stores.view", "warehouse.view", "qa.view",
-                                  "reports.view", "scope.all"}),
+                                  "reports.view", "complaints.approve", "scope.all"}),
 }
 
 # Menu areas (菜单): endpoint of the landing page, label, and the permission that opens it.

@@ -17,7 +17,7 @@ from wtforms.validators import (
 
 from portal.extensions import db
 from portal.forms import CheckboxListField, EnumSelectField, IdSelectField, strip_or_none, text
-from portal.models import Customer, CustomerAttribute, CustomerKind, OrgKind, PriceKind, ProductUse
+from portal.models import BranchArea, Customer, CustomerAttribute, CustomerKind, OrgKind, PriceKind, ProductUse
 
 CODE = Regexp(r"^[0-9A-Za-z_-]+$", message=_l("Letters, digits, - and _ only."))
 # A plain shape check: the address is for greetings, not a login, so no DNS lookup is needed.
@@ -220,3 +220,35 @@ class PriceItemForm(MasterForm):
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+class BranchAreaForm(MasterForm):
+    """Which branch store serves an area; blank city / district means the whole province / city."""
+
+    province = text(_l("Province"), 30, required=True)
+    city = text(_l("City"), 30)
+    district = text(_l("District"), 30)
+    branch_id = IdSelectField(_l("Branch store"), validators=[DataRequired(_l("Please choose."))])
+
+    def values(self) -> dict:
+        values = super().values()
+        values["city"] = values["city"] or ""
+        values["district"] = values["district"] or ""
+        return values
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.district.data and not self.city.data:
+            self.city.errors.append(_l("A district needs its city."))
+            ok = False
+        if ok:
+            stmt = sa.select(BranchArea.id).where(
+                BranchArea.province == self.province.data,
+                BranchArea.city == (self.city.data or ""),
+                BranchArea.district == (self.district.data or ""))
+            if self.record is not None and self.record.id is not None:
+                stmt = stmt.where(BranchArea.id != self.record.id)
+            if db.session.scalar(stmt) is not None:
+                self.province.errors.append(_l("This area is already mapped."))
+                ok = False
+        return ok

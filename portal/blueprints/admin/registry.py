@@ -10,9 +10,11 @@ from wtforms.fields.choices import SelectChoice
 from portal.blueprints.admin import forms
 from portal.extensions import db
 from portal.models import (
+    BranchArea,
     Customer,
     Department,
     Employee,
+    OrgKind,
     OrgUnit,
     PermissionGroup,
     PriceItem,
@@ -62,6 +64,13 @@ def _fill_employee(form):
     form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]
 
 
+def _fill_branch_area(form):
+    branches = db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.active, OrgUnit.kind == OrgKind.BRANCH)
+        .order_by(OrgUnit.code)).all()
+    form.branch_id.choices = [SelectChoice(b.id, f"{b.code} {b.name}") for b in branches]
+
+
 def _fill_group(form):
     form.permission_codes.choices = [SelectChoice(code, label)
                                      for code, label in PERMISSIONS.items()]
@@ -77,6 +86,10 @@ KINDS = {
         MasterData("departments", Department, forms.DepartmentForm, _l("Departments"),
                    (("code", _l("Code")), ("name", _l("Name")), ("org_unit.name", _l("Org unit"))),
                    ("code", "name"), "code", _fill_department),
+        MasterData("branch-areas", BranchArea, forms.BranchAreaForm, _l("Branch areas"),
+                   (("province", _l("Province")), ("city", _l("City")),
+                    ("district", _l("District")), ("branch.name", _l("Branch store"))),
+                   ("province", "city", "district"), "province", _fill_branch_area),
         MasterData("employees", Employee, forms.EmployeeForm, _l("Employees"),
                    (("employee_no", _l("Employee no.")), ("name", _l("Name")),
                     ("org_unit.name", _l("Org unit")), ("group_names", _l("Permission groups")),

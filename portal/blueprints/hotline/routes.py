@@ -1,10 +1,98 @@
-from flask import render_template
+"""Caller lookup (来电弹屏) and the caller card."""
+
+import secrets
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from portal.blueprints.hotline import bp
+from portal.blueprints.hotline.forms import CallForm, QuickCustomerForm
+from portal.extensions import db
+from portal.models import Customer
+from portal.models.base import utcnow
+from portal.rendering import render, wants_fragment
+from portal.services import caller_card as card_service
+from portal.services import customers, masterdata, tickets
 from portal.services.permissions import permission_required
+from portal.timeutil import to_local
 
 
 @bp.get("/")
 @permission_required("hotline.view")
 def index():
-    return render_template("hotline/index.html")
+    phone = request.args.get("phone", "").strip()
+    if phone:  # a phone system links here with the caller's number
+        customer = customers.find_by_phone(phone)
+        if customer:
+            return redirect(url_for("hotline.caller_card", customer_id=customer.id))
+        return redirect(url_for("hotline.new_customer", phone=phone))
+    q = request.args.get("q", "").strip()[:60]
+    results = customers.lookup(q) if q else []
+    return render("hotline/index.html", "hotline/_lookup_results.html", q=q, results=results)
+
+
+@bp.get("/customers/<int:customer_id>")
+@permission_required("hotline.view")
+def caller_card(customer_id: int):
+    return render_card(db.get_or_404(Customer, customer_id))
+
+
+def render_card(customer: Customer, status: int = 200):
+    """The caller card; after a save from inside the card, HTMX swaps the whole card anew."""
+    card = card_service.load(customer, to_local(utcnow()).date())
+    response = render("hotline/card.html", "hotline/_card.html", status=status, card=card,
+                      call_form=new_call_form(customer))
+    if wants_fragment():
+        response.headers["HX-Retarget"] = "#card"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def new_call_form(customer: Customer | None, **defaults) -> CallForm:
+    form = CallForm(formdata=None, **defaults)
+    form.submit_token.data = secrets.token_urlsafe(16)
+    fill_product_choices(form, customer)
+    if customer is not None:
+        form.customer_id.data = str(customer.id)
+    return form
+
+
+def fill_product_choices(form, customer: Customer | None) -> None:
+    from wtforms.fields.choices import SelectChoice
+
+    products = [p for p in customer.products if p.active] if customer else []
+    form.product_id.choices = [SelectChoice(None, "—")] + [
+        SelectChoice(p.id, f"{p.serial} {p.model or ''} {p.spec or ''}".strip())
+        for p in products]
+    if len(products) == 1 and form.product_id.data is None:
+        form.product_id.data = products[0].id
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@permission_required("hotline.view")
+def new_customer():
+    form = QuickCustomerForm()
+    if request.method == "GET":
+        form.phone_mobile.data = request.args.get("phone", "")[:30] or None
+    if form.validate_on_submit():
+        customer = masterdata.save(Customer(), form_values(form))
+        flash(_("Customer %(name)s created.", name=customer.name), "success")
+        return redirect(url_for("hotline.caller_card", customer_id=customer.id))
+    status = 400 if request.method == "POST" else 200
+    return render("hotline/new_customer.html", status=status, form=form)
+
+
+def form_values(form) -> dict:
+    return {f.name: f.data for f in form if f.name != "csrf_token"}
+
+
+@bp.get("/customers/<int:customer_id>/products/<int:product_id>")
+@permission_required("hotline.view")
+def product_history(customer_id: int, product_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    product = next((p for p in customer.products if p.id == product_id), None)
+    if product is None:
+        abort(404)
+    return render("hotline/product_history.html", customer=customer, product=product,
+                  tickets=tickets.product_history(product))
+

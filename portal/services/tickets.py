@@ -1,0 +1,319 @@
+"""Service tickets (报修单): creation, the state machine, and the lists agents work from."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import (
+    OPEN_STATUSES,
+    BranchArea,
+    Callback,
+    CallbackKind,
+    Customer,
+    Employee,
+    OrgKind,
+    OrgUnit,
+    Product,
+    Ticket,
+    TicketEvent,
+    TicketItem,
+    TicketKind,
+    TicketStatus,
+)
+from portal.models.base import utcnow
+from portal.services import DomainError, ticket_workflow
+from portal.services.numbering import next_number
+from portal.timeutil import local_day_end_utc, local_day_start_utc, to_local
+
+
+class TransitionRefused(DomainError):
+    status = 409
+
+
+class StaleTicket(DomainError):
+    """Someone else saved the ticket since this form was opened (optimistic locking)."""
+
+    status = 409
+
+
+@dataclass
+class TicketDraft:
+    """What an agent enters for a new ticket; plain values, validated by the form."""
+
+    customer: Customer
+    short_text: str
+    branch_id: int | None = None
+    product: Product | None = None
+    serial_text: str | None = None
+    kind: TicketKind = TicketKind.Z1
+    timing: object = None
+    service_item: object = None
+    service_class: object = None
+    reason_code: str | None = None
+    urgent: bool = False
+    long_text: str | None = None
+    requested_start: datetime | None = None
+    expected_end: datetime | None = None
+    responsible_id: int | None = None
+    reference: Ticket | None = None
+    call_record_id: int | None = None
+    po_number: str | None = None
+    items: tuple = ()  # (product_type, colour_code, material, quantity)
+
+
+def branch_for(customer: Customer) -> OrgUnit | None:
+    """The branch store that serves the customer's service site (功能位置) or address.
+
+    Most specific mapping first: district, then city, then province.
+    """
+    province = customer.service_province or customer.province
+    city = customer.service_city or customer.city if province else None
+    district = customer.service_district or customer.district if city else None
+    if not province:
+        return None
+    candidates = db.session.scalars(
+        sa.select(BranchArea).where(BranchArea.province == province, BranchArea.active)
+        .options(selectinload(BranchArea.branch))
+    ).all()
+    for want_city, want_district in ((city, district), (city, ""), ("", "")):
+        for area in candidates:
+            if (area.city == (want_city or "") and area.district == (want_district or "")
+                    and area.branch.active):
+                return area.branch
+    return None
+
+
+def open_tickets_for_product(product: Product | None, serial: str | None) -> list[Ticket]:
+    """Open tickets on the same product: the duplicate warning before creating another."""
+    conditions = []
+    if product is not None:
+        conditions.append(Ticket.product_id == product.id)
+    if serial:
+        conditions.append(Ticket.serial_text == serial)
+    if not conditions:
+        return []
+    return list(db.session.scalars(
+        sa.select(Ticket).where(sa.or_(*conditions), Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.id)))
+
+
+def create_ticket(draft: TicketDraft, by: Employee) -> Ticket:
+    """Open a ticket in TZJL with the next BX number; an unknown serial is flagged, not refused."""
+    branch_id = draft.branch_id
+    if branch_id is None:
+        branch = branch_for(draft.customer)
+        if branch is None:
+            raise DomainError(_("No branch store serves this address. Please choose one."),
+                              field="branch_id")
+        branch_id = branch.id
+    branch = db.session.get(OrgUnit, branch_id)
+    if branch is None or branch.kind != OrgKind.BRANCH or not branch.active:
+        raise DomainError(_("Please choose an active branch store."), field="branch_id")
+    if (draft.requested_start and draft.expected_end
+            and draft.expected_end < draft.requested_start):
+        raise DomainError(_("The expected end is before the requested start."),
+                          field="expected_end")
+    product = draft.product
+    serial = (draft.serial_text or "").strip().upper() or None
+    if product is None and serial:
+        product = db.session.scalar(sa.select(Product).where(Product.serial == serial))
+    ticket = Ticket(
+        number=next_number("BX"), customer=draft.customer, product=product,
+        serial_text=serial or (product.serial if product else None),
+        serial_anomaly=bool(serial) and product is None,
+        kind=draft.kind, short_text=draft.short_text, long_text=draft.long_text,
+        urgent=draft.urgent, reason_code=draft.reason_code, branch_id=branch_id,
+        requested_start=draft.requested_start, expected_end=draft.expected_end,
+        responsible_id=draft.responsible_id, reporter=by, reference=draft.reference,
+        call_record_id=draft.call_record_id, po_number=draft.po_number,
+        status=TicketStatus.TZJL,
+    )
+    for name in ("timing", "service_item", "service_class"):
+        if getattr(draft, name) is not None:
+            setattr(ticket, name, getattr(draft, name))
+    ticket.needs_approval = ticket.service_item.needs_approval
+    for product_type, colour, material, quantity in draft.items:
+        ticket.items.append(TicketItem(product_type=product_type, colour_code=colour,
+                                       material=material, quantity=quantity))
+    ticket.events.append(TicketEvent(actor=by, action="create", from_status=None,
+                                     to_status=TicketStatus.TZJL))
+    db.session.add(ticket)
+    db.session.commit()
+    return ticket
+
+
+def transition(ticket: Ticket, action: str, by: Employee, remark: str | None = None,
+               expected_version: int | None = None, engineer: Employee | None = None) -> Ticket:
+    """Move the ticket along the transition table, or refuse with the reason (409)."""
+    if expected_version is not None and expected_version != ticket.version:
+        raise StaleTicket(_("Ticket %(number)s was changed by someone else since you opened it. "
+                            "Please reload it and try again.", number=ticket.number))
+    step = ticket_workflow.find(ticket.status, action, ticket.kind)
+    if step is None:
+        raise TransitionRefused(_("Ticket %(number)s is %(status)s: this action is not "
+                                  "possible now.", number=ticket.number,
+                                  status=ticket.status.label))
+    if not by.can(step.permission):
+        raise TransitionRefused(_("Your permission groups do not allow this action."))
+    refusal = step.guard(ticket) if step.guard else None
+    if refusal:
+        raise TransitionRefused(refusal)
+    remark = (remark or "").strip() or None
+    if step.needs_remark and not remark:
+        raise DomainError(_("Please give a remark for this action."), field="remark")
+    if action == "request_feedback":
+        if engineer is None:
+            raise DomainError(_("Please name the engineer who must answer."), field="engineer")
+        ticket.feedback_engineer = engineer
+    if action == "give_feedback" and ticket.feedback_engineer_id not in (None, by.id):
+        raise TransitionRefused(_("Only the named engineer may give this feedback."))
+    source = ticket.status
+    ticket.status = step.target
+    if step.target == TicketStatus.CLOSED:
+        ticket.closed_at = utcnow()
+        schedule_callback(ticket, CallbackKind.AFTER_SERVICE, CALLBACK_AFTER_CLOSE)
+    elif step.target == TicketStatus.FEEDBACK_GIVEN:
+        schedule_callback(ticket, CallbackKind.FEEDBACK_FOLLOW_UP, CALLBACK_AFTER_FEEDBACK)
+    ticket.events.append(TicketEvent(actor=by, action=action, from_status=source,
+                                     to_status=step.target, remark=remark))
+    db.session.commit()
+    return ticket
+
+
+CALLBACK_AFTER_CLOSE = timedelta(days=3)  # SPEC §9: callback within 3 days, 100%
+CALLBACK_AFTER_FEEDBACK = timedelta(days=1)
+
+
+def schedule_callback(ticket: Ticket, kind: CallbackKind, within: timedelta) -> Callback:
+    """Put a callback (回访) for the ticket's customer into the hotline worklist."""
+    callback = Callback(kind=kind, ticket=ticket, customer_id=ticket.customer_id,
+                        due_at=utcnow() + within)
+    db.session.add(callback)
+    return callback
+
+
+def available_actions(ticket: Ticket, user: Employee) -> list[ticket_workflow.Transition]:
+    """The buttons this user sees on the ticket: allowed by the table and by their groups."""
+    return [t for t in ticket_workflow.available(ticket.status, ticket.kind)
+            if user.can(t.permission) and not (t.guard and t.guard(ticket))]
+
+
+def overdue_reason(ticket: Ticket, now: datetime | None = None) -> str | None:
+    """Why the ticket breaks a promise of SPEC §9 (五个安心), or None."""
+    now = now or utcnow()
+    undispatched = {TicketStatus.TZJL, TicketStatus.KCJS, TicketStatus.ZGPZ, TicketStatus.ZBHF}
+    if (ticket.urgent and ticket.status in undispatched
+            and now >= local_day_end_utc(to_local(ticket.created_at).date())):
+        return _("Urgent, not dispatched on the day it was reported")
+    if ticket.expected_end and ticket.is_open and now > ticket.expected_end:
+        return _("Past the expected end")
+    return None
+
+
+def overdue_condition(now: datetime):
+    """SQL form of `overdue_reason` for lists: urgent undispatched past its day, or late."""
+    undispatched = [TicketStatus.TZJL, TicketStatus.KCJS, TicketStatus.ZGPZ, TicketStatus.ZBHF]
+    # An urgent ticket is late once its day in China has ended; created_at is UTC, so a
+    # ticket from before today's local midnight is from an earlier day.
+    today_start = local_day_start_utc(to_local(now).date())
+    return sa.or_(
+        sa.and_(Ticket.urgent, Ticket.status.in_(undispatched), Ticket.created_at < today_start),
+        sa.and_(Ticket.expected_end.is_not(None), Ticket.expected_end < now,
+                Ticket.status.in_(list(OPEN_STATUSES))),
+    )
+
+
+def repeat_repairs_statement(days: int = 90, min_tickets: int = 2):
+    """多次维护查询: products with at least `min_tickets` tickets in the last `days` days."""
+    since = utcnow() - timedelta(days=days)
+    counts = (
+        sa.select(Ticket.product_id, sa.func.count(Ticket.id).label("tickets"),
+                  sa.func.max(Ticket.created_at).label("latest"))
+        .where(Ticket.product_id.is_not(None), Ticket.created_at >= since,
+               Ticket.status != TicketStatus.CANCELLED)
+        .group_by(Ticket.product_id)
+        .having(sa.func.count(Ticket.id) >= min_tickets)
+        .subquery()
+    )
+    return (sa.select(Product, counts.c.tickets, counts.c.latest)
+            .join(counts, counts.c.product_id == Product.id)
+            .order_by(counts.c.tickets.desc(), counts.c.latest.desc()))
+
+
+def product_history(product: Product) -> list[Ticket]:
+    """安装/维修历史: every ticket on the product, newest first, with its timeline."""
+    return list(db.session.scalars(
+        sa.select(Ticket).where(Ticket.product_id == product.id)
+        .options(selectinload(Ticket.events), selectinload(Ticket.branch))
+        .order_by(Ticket.id.desc())))
+
+
+@dataclass
+class TicketFilters:
+    """The ticket list's filters, all optional; they live in the URL so lists are bookmarkable."""
+
+    status: TicketStatus | None = None
+    branch_id: int | None = None
+    kind: TicketKind | None = None
+    service_class: object = None
+    urgent: bool = False
+    date_from: object = None
+    date_to: object = None
+    text: str | None = None
+    open_only: bool = False
+    reporter_id: int | None = None
+    serial_anomaly: bool = False
+    overdue: bool = False
+    sort: str = "newest"
+
+
+SORTS = {
+    "newest": (Ticket.id.desc(),),
+    "oldest": (Ticket.id.asc(),),
+    "urgent": (Ticket.urgent.desc(), Ticket.id.asc()),
+    "expected_end": (Ticket.expected_end.asc(), Ticket.id.asc()),
+}
+
+
+def search_statement(filters: TicketFilters, user: Employee):
+    """The filtered ticket list, limited to the org units the user may see."""
+    from portal.services.customers import prefix
+    from portal.services.permissions import scope_to_org
+    from portal.timeutil import local_day_end_utc, local_day_start_utc
+
+    stmt = sa.select(Ticket).options(selectinload(Ticket.customer), selectinload(Ticket.branch))
+    stmt = scope_to_org(stmt, Ticket.branch_id, user)
+    if filters.status:
+        stmt = stmt.where(Ticket.status == filters.status)
+    if filters.open_only:
+        stmt = stmt.where(Ticket.status.in_(list(OPEN_STATUSES)))
+    if filters.branch_id:
+        stmt = stmt.where(Ticket.branch_id == filters.branch_id)
+    if filters.kind:
+        stmt = stmt.where(Ticket.kind == filters.kind)
+    if filters.service_class:
+        stmt = stmt.where(Ticket.service_class == filters.service_class)
+    if filters.urgent:
+        stmt = stmt.where(Ticket.urgent)
+    if filters.reporter_id:
+        stmt = stmt.where(Ticket.reporter_id == filters.reporter_id)
+    if filters.serial_anomaly:
+        stmt = stmt.where(Ticket.serial_anomaly)
+    if filters.overdue:
+        stmt = stmt.where(overdue_condition(utcnow()))
+    if filters.date_from:
+        stmt = stmt.where(Ticket.created_at >= local_day_start_utc(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(Ticket.created_at < local_day_end_utc(filters.date_to))
+    if filters.text:
+        text = filters.text.strip()
+        stmt = stmt.where(sa.or_(
+            prefix(Ticket.number, text.upper()),
+            prefix(Ticket.serial_text, text.upper()),
+            Ticket.customer_id.in_(sa.select(Customer.id).where(prefix(Customer.name, text))),
+        ))
+    return stmt.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
