@@ -13,7 +13,8 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.models import (
-    BranchArea, Customer,
+    BranchArea,
+    Customer,
     CustomerAttribute,
     CustomerKind,
     Department,

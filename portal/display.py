@@ -52,3 +52,11 @@ def page_url(page: int) -> str:
     args = request.args.to_dict()
     args["page"] = page
     return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def age(since: datetime, now: datetime) -> str:
+    """How long a ticket has waited, as a person would say it: 3天5小时, 2小时."""
+    hours = int((now - since).total_seconds() // 3600)
+    if hours >= 24:
+        return _("%(d)s d %(h)s h", d=hours // 24, h=hours % 24)
+    return _("%(h)s h", h=hours)

@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -73,6 +74,13 @@ def register_error_handlers(app) -> None:
         _rollback()
         return error_page(409, _("This record was changed or already exists. Reload the page "
                                  "and check before saving again."))
+
+    @app.errorhandler(StaleDataError)
+    def stale_record(exc):
+        # Optimistic locking: another user saved the same record between our read and write.
+        _rollback()
+        return error_page(409, _("Someone else saved this record a moment ago. Reload the "
+                                 "page to see their change, then try again."))
 
     @app.errorhandler(OperationalError)
     def database_down(exc):

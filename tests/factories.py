@@ -45,3 +45,13 @@ def employee(employee_no: str) -> Employee:
 
 def group(code: str) -> PermissionGroup:
     return db.session.scalar(sa.select(PermissionGroup).where(PermissionGroup.code == code))
+
+
+def ticket(owner: Customer | None = None, by: str = "20001", **fields):
+    """A ticket created through the service (number, branch by address, timeline)."""
+    from portal.services.tickets import TicketDraft, create_ticket
+
+    owner = owner or customer()
+    values = dict(customer=owner, short_text="玻璃门关不上")
+    values.update(fields)
+    return create_ticket(TicketDraft(**values), employee(by))

@@ -18,11 +18,14 @@ from portal.models import (
     OrgKind,
     OrgUnit,
     Product,
+    ServiceClass,
+    ServiceItem,
     Ticket,
     TicketEvent,
     TicketItem,
     TicketKind,
     TicketStatus,
+    TicketTiming,
 )
 from portal.models.base import utcnow
 from portal.services import DomainError, ticket_workflow
@@ -50,9 +53,9 @@ class TicketDraft:
     product: Product | None = None
     serial_text: str | None = None
     kind: TicketKind = TicketKind.Z1
-    timing: object = None
-    service_item: object = None
-    service_class: object = None
+    timing: TicketTiming = TicketTiming.AFTER
+    service_item: ServiceItem = ServiceItem.REPAIR
+    service_class: ServiceClass = ServiceClass.C
     reason_code: str | None = None
     urgent: bool = False
     long_text: str | None = None
@@ -63,6 +66,7 @@ class TicketDraft:
     call_record_id: int | None = None
     po_number: str | None = None
     items: tuple = ()  # (product_type, colour_code, material, quantity)
+    submit_token: str | None = None  # the form's one-time token (double-submit guard)
 
 
 def branch_for(customer: Customer) -> OrgUnit | None:
@@ -130,12 +134,9 @@ def create_ticket(draft: TicketDraft, by: Employee) -> Ticket:
         requested_start=draft.requested_start, expected_end=draft.expected_end,
         responsible_id=draft.responsible_id, reporter=by, reference=draft.reference,
         call_record_id=draft.call_record_id, po_number=draft.po_number,
-        status=TicketStatus.TZJL,
+        submit_token=draft.submit_token, status=TicketStatus.TZJL, timing=draft.timing, service_item=draft.service_item,
+        service_class=draft.service_class, needs_approval=draft.service_item.needs_approval,
     )
-    for name in ("timing", "service_item", "service_class"):
-        if getattr(draft, name) is not None:
-            setattr(ticket, name, getattr(draft, name))
-    ticket.needs_approval = ticket.service_item.needs_approval
     for product_type, colour, material, quantity in draft.items:
         ticket.items.append(TicketItem(product_type=product_type, colour_code=colour,
                                        material=material, quantity=quantity))

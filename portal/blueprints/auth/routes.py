@@ -87,4 +87,12 @@ def set_language():  # public: the sign-in page has the switch too
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
             db.session.commit()
-    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
+    return redirect(_safe_next(_local_part(request.referrer)))
+
+
+def _local_part(url: str | None) -> str | None:
+    """Path and query of the page the switch was pressed on: the search and page survive."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -1,13 +1,240 @@
 """Callbacks (回访): the worklist, the satisfaction survey, retries and engineer feedback."""
 
+from datetime import datetime
+from urllib.parse import urlencode
+
+import click
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from portal.blueprints.hotline import bp
+from portal.blueprints.hotline.callback_forms import (
+    AttemptForm,
+    FeedbackForm,
+    RenewalForm,
+    SurveyForm,
+)
+from portal.display import format_dt
+from portal.extensions import db
+from portal.models import Callback, CallbackKind, Ticket, TicketStatus
+from portal.models.base import utcnow
 from portal.rendering import render
+from portal.services import DomainError, callbacks
+from portal.services.audit import acting_as
 from portal.services.permissions import permission_required
+
+# --------------------------------------------------------------------------- worklist
+
+
+def _filters_from_args() -> callbacks.WorklistFilters:
+    try:
+        kind = CallbackKind(request.args["kind"]) if request.args.get("kind") else None
+    except ValueError:
+        kind = None
+    return callbacks.WorklistFilters(kind=kind, overdue_only=request.args.get("overdue") == "1")
 
 
 @bp.get("/callbacks")
 @permission_required("hotline.view")
 def callback_worklist():
-    return render("hotline/placeholder.html", title=_("Callbacks"))
+    # The expiry notices have no event of their own to hang on: opening the list makes them.
+    callbacks.schedule_contract_expiry_callbacks()
+    filters, now = _filters_from_args(), utcnow()
+    page = db.paginate(callbacks.worklist_statement(filters, now),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    due, overdue = callbacks.worklist_counts(now)
+    return render("hotline/callbacks/worklist.html", "hotline/callbacks/_worklist_table.html",
+                  page=page, filters=filters, kinds=list(CallbackKind), now=now, due=due,
+                  overdue=overdue, is_member=callbacks.is_member)
+
+
+# --------------------------------------------------------------------------- one callback
+
+
+def _load(callback_id: int) -> Callback:
+    return db.get_or_404(Callback, callback_id)
+
+
+def _version() -> int | None:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _complaint_url(callback: Callback) -> str:
+    """「转投诉」: the complaint form, filled from this callback."""
+    args = {"customer": callback.customer_id, "channel": "callback",
+            "content": callbacks.complaint_text(callback)}
+    if callback.ticket is not None:
+        args["ticket"] = callback.ticket.number
+    try:
+        return url_for("hotline.complaint_new", **args)
+    except BuildError:  # the complaint form is built in parallel; its path is agreed
+        return "/hotline/complaints/new?" + urlencode(args)
+
+
+def _page(callback: Callback, survey: SurveyForm | None = None,
+          renewal: RenewalForm | None = None, status: int = 200):
+    version = callback.version
+    if survey is None:
+        survey = SurveyForm(formdata=None, version=version)
+    if renewal is None:
+        renewal = RenewalForm(formdata=None, version=version)
+    # After a refusal the page shows the record as it is now; saving again is deliberate.
+    survey.version.data = renewal.version.data = version
+    return render("hotline/callbacks/detail.html", "hotline/callbacks/_detail.html",
+                  status=status, callback=callback, survey=survey, renewal=renewal,
+                  attempt=AttemptForm(formdata=None, version=version),
+                  complaint_url=_complaint_url(callback),
+                  overdue=callbacks.is_overdue(callback), is_member=callbacks.is_member,
+                  earlier=callbacks.earlier_callbacks(callback),
+                  reason_labels=callbacks.reason_labels)
+
+
+def _refused(callback: Callback, exc: DomainError, form) -> None:
+    """Put the refusal next to its field when it has one, else at the top of the page."""
+    db.session.refresh(callback)
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None:
+        target.errors = [*target.errors, exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+@bp.get("/callbacks/<int:callback_id>")
+@permission_required("hotline.view")
+def callback_detail(callback_id: int):
+    return _page(_load(callback_id))
+
+
+@bp.post("/callbacks/<int:callback_id>/survey")
+@permission_required("hotline.view")
+def callback_survey(callback_id: int):
+    callback = _load(callback_id)
+    form = SurveyForm()
+    if not form.validate_on_submit():
+        return _page(callback, survey=form, status=400)
+    answers = callbacks.SurveyAnswers(
+        overall=form.overall.data, reasons=form.reasons.data or (),
+        rating_attitude=form.rating_attitude.data, rating_skill=form.rating_skill.data,
+        rating_arrival=form.rating_arrival.data, rating_promise=form.rating_promise.data,
+        suggestions=form.suggestions.data, engineer_no=form.engineer_no.data)
+    try:
+        callbacks.record_survey(callback, answers, current_user, expected_version=_version())
+    except DomainError as exc:
+        _refused(callback, exc, form)
+        return _page(callback, survey=form, status=exc.status)
+    if callback.engineer:
+        flash(_("Callback saved. Ticket %(number)s waits for the answer of %(name)s.",
+                number=callback.ticket.number, name=callback.engineer.name), "success")
+    else:
+        flash(_("Callback saved."), "success")
+    if callback.overall in callbacks.NOT_SATISFIED:  # stay: the complaint is one click away
+        return redirect(url_for("hotline.callback_detail", callback_id=callback.id))
+    return redirect(url_for("hotline.callback_worklist"))
+
+
+@bp.post("/callbacks/<int:callback_id>/renewal")
+@permission_required("hotline.view")
+def callback_renewal(callback_id: int):
+    callback = _load(callback_id)
+    form = RenewalForm()
+    if not form.validate_on_submit():
+        return _page(callback, renewal=form, status=400)
+    try:
+        callbacks.record_renewal_call(callback, form.outcome.data, current_user,
+                                      expected_version=_version())
+    except DomainError as exc:
+        _refused(callback, exc, form)
+        return _page(callback, renewal=form, status=exc.status)
+    flash(_("Renewal call saved."), "success")
+    return redirect(url_for("hotline.callback_worklist"))
+
+
+@bp.post("/callbacks/<int:callback_id>/unreachable")
+@permission_required("hotline.view")
+def callback_unreachable(callback_id: int):
+    callback = _load(callback_id)
+    if not AttemptForm().validate_on_submit():
+        abort(400)
+    try:
+        callbacks.record_unreachable(callback, current_user, expected_version=_version())
+    except DomainError as exc:
+        _refused(callback, exc, None)
+        return _page(callback, status=exc.status)
+    flash(_("Customer not reached (attempt %(n)d). The callback is due again at %(at)s.",
+            n=callback.attempts, at=format_dt(callback.due_at)), "success")
+    return redirect(url_for("hotline.callback_worklist"))
+
+
+# --------------------------------------------------------------------------- engineer feedback
+
+
+@bp.get("/feedback")
+@permission_required("hotline.view", "stores.view")  # technicians answer without hotline rights
+def feedback_list():
+    page = db.paginate(callbacks.feedback_statement(current_user),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    requests = callbacks.feedback_requests([t.id for t in page.items])
+    return render("hotline/callbacks/feedback_list.html",
+                  "hotline/callbacks/_feedback_table.html", page=page, requests=requests)
+
+
+def _load_feedback(number: str) -> Ticket:
+    ticket = db.first_or_404(sa.select(Ticket).where(Ticket.number == number.upper()))
+    # Only the named engineer's own list leads here; for anyone else the ticket is not there.
+    if ticket.feedback_engineer_id != current_user.id:
+        abort(404)
+    return ticket
+
+
+def _feedback_page(ticket: Ticket, form: FeedbackForm | None = None, status: int = 200):
+    form = form or FeedbackForm(formdata=None)
+    form.version.data = ticket.version
+    return render("hotline/callbacks/feedback.html", status=status, ticket=ticket, form=form,
+                  request_=callbacks.feedback_request(ticket),
+                  awaiting=ticket.status == TicketStatus.AWAITING_FEEDBACK)
+
+
+@bp.get("/feedback/<number>")
+@permission_required("hotline.view", "stores.view")
+def feedback_detail(number: str):
+    return _feedback_page(_load_feedback(number))
+
+
+@bp.post("/feedback/<number>")
+@permission_required("hotline.view", "stores.view")
+def feedback_answer(number: str):
+    ticket = _load_feedback(number)
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        return _feedback_page(ticket, form, 400)
+    try:
+        callbacks.give_feedback(ticket, form.answer.data, current_user,
+                                expected_version=_version())
+    except DomainError as exc:
+        db.session.refresh(ticket)
+        if exc.field == "answer":
+            form.answer.errors = [*form.answer.errors, exc.message]
+        else:
+            flash(exc.message, "error")
+        return _feedback_page(ticket, form, exc.status)
+    flash(_("Feedback on ticket %(number)s saved; the hotline will call the customer back.",
+            number=ticket.number), "success")
+    return redirect(url_for("hotline.feedback_list"))
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@bp.cli.command("schedule-callbacks")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Schedule as on this day (default: today, China time).")
+def schedule_callbacks(today: datetime | None) -> None:
+    """保养到期通知书: renewal callbacks for contracts ending within 30 days (idempotent)."""
+    with acting_as(None, "schedule-callbacks"):
+        created = callbacks.schedule_contract_expiry_callbacks(today.date() if today else None)
+    click.echo(f"contract expiry callbacks: +{len(created)}")
+

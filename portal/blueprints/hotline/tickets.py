@@ -99,7 +99,9 @@ def create_ticket():
                 Ticket.number == form.reference_number.data.upper()))
             if reference is None:
                 form.reference_number.errors.append(_("No ticket has this number."))
-        if not form.errors and (not duplicates or form.link_confirmed.data == "1"):
+        # The agent saw the open ticket and either linked the new one to it or insisted.
+        acknowledged = form.link_confirmed.data == "1" or reference in duplicates
+        if not form.errors and (not duplicates or acknowledged):
             try:
                 ticket = tickets.create_ticket(_draft(form, customer, product, reference),
                                                current_user)
@@ -128,7 +130,7 @@ def _draft(form: TicketForm, customer, product, reference) -> tickets.TicketDraf
         urgent=form.urgent.data, requested_start=local_to_utc(form.requested_start.data),
         expected_end=local_to_utc(form.expected_end.data), branch_id=form.branch_id.data,
         reference=reference, call_record_id=call_id, po_number=form.po_number.data,
-        items=items,
+        items=items, submit_token=form.submit_token.data or None,
     )
 
 
@@ -147,8 +149,8 @@ def _load(number: str) -> Ticket:
 
 
 @bp.get("/tickets/<number>")
-@permission_required("hotline.view")
-def ticket_detail(number: str):
+@permission_required("hotline.view", "stores.view")
+def ticket_detail(number: str):  # stores see their own branch's tickets (ensure_visible)
     ticket = _load(number)
     return _detail(ticket, TransitionForm(formdata=None, version=ticket.version))
 

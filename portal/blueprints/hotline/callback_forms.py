@@ -1,0 +1,73 @@
+"""Callback forms: the satisfaction survey, the renewal call, an attempt, the engineer's answer."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, ValidationError
+
+from portal.blueprints.hotline.forms import long_text
+from portal.forms import CheckboxListField, EnumSelectField, text
+from portal.models import Satisfaction
+from portal.services.callbacks import REASONS
+
+
+class EnumRadioField(EnumSelectField):
+    """The four satisfaction levels as radio buttons: one click each while on the phone."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.RadioInput()
+
+    def __init__(self, label=None, validators=None, **kw):
+        super().__init__(label, validators, **kw)
+        self.label.field_id = False  # a group of radios has no single element to label
+
+    def pre_validate(self, form):
+        if self.data is None:  # nothing chosen: DataRequired decides whether that is allowed
+            return
+        super().pre_validate(form)
+
+
+def level(label, required: bool = False) -> EnumRadioField:
+    checks = [DataRequired(_l("Please choose one of the options."))] if required else []
+    return EnumRadioField(label, validators=checks, enum=Satisfaction)
+
+
+class SurveyForm(FlaskForm):
+    """客户回访: overall satisfaction, why not, the technician rating, an engineer to answer."""
+
+    version = HiddenField()
+    overall = level(_l("Overall satisfaction"), required=True)
+    reasons = CheckboxListField(_l("Why not satisfied"),
+                                choices=[SelectChoice(code, label) for code, label in
+                                         REASONS.items()])
+    rating_attitude = level(_l("Technician: attitude"))
+    rating_skill = level(_l("Technician: skill"))
+    rating_arrival = level(_l("Technician: arrival time"))
+    rating_promise = level(_l("Technician: doing what was promised"))
+    suggestions = long_text(_l("Customer's remarks and suggestions"))
+    engineer_no = text(_l("Engineer who must answer (employee no.)"), 20)
+
+    def validate_reasons(self, field):
+        if self.overall.data == Satisfaction.DISSATISFIED and not field.data:
+            raise ValidationError(_l("Please say why the customer is dissatisfied."))
+
+
+class RenewalForm(FlaskForm):
+    """保养到期: the renewal call of a maintenance contract about to end."""
+
+    version = HiddenField()
+    outcome = long_text(_l("Outcome of the renewal call"), required=True)
+
+
+class AttemptForm(FlaskForm):
+    """Customer not reached: only the version, so a stale list cannot push twice."""
+
+    version = HiddenField()
+
+
+class FeedbackForm(FlaskForm):
+    """负责人反馈: the named engineer's answer to the customer's remark."""
+
+    version = HiddenField()
+    answer = long_text(_l("Your answer"), required=True)
