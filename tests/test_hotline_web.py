@@ -37,7 +37,8 @@ def _call_form(client, customer_id: int) -> dict:
 def test_install_call_becomes_a_ticket_on_the_card(app, agent, customer_with_product):
     customer_id, product_id = customer_with_product
     data = _call_form(agent, customer_id)
-    data.update(category="install", content="客户来电：淋浴房玻璃门关不严", fault_symptom="门关不严",
+    data.update(category="install", content="客户来电：淋浴房玻璃门关不严",
+                fault_symptom="门关不严",
                 product_id=str(product_id))
     saved = agent.post("/hotline/calls", data=data, headers={"HX-Request": "true"},
                        follow_redirects=True)

@@ -5,12 +5,23 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import (
-    BranchArea, Callback, CallbackKind, ServiceItem, Ticket, TicketKind, TicketStatus,
+    BranchArea,
+    Callback,
+    CallbackKind,
+    ServiceItem,
+    Ticket,
+    TicketKind,
+    TicketStatus,
 )
 from portal.services import DomainError
 from portal.services.ticket_workflow import TRANSITIONS
 from portal.services.tickets import (
-    StaleTicket, TicketDraft, TransitionRefused, available_actions, create_ticket, transition,
+    StaleTicket,
+    TicketDraft,
+    TransitionRefused,
+    available_actions,
+    create_ticket,
+    transition,
 )
 from tests import factories
 

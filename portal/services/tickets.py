@@ -134,7 +134,8 @@ def create_ticket(draft: TicketDraft, by: Employee) -> Ticket:
         requested_start=draft.requested_start, expected_end=draft.expected_end,
         responsible_id=draft.responsible_id, reporter=by, reference=draft.reference,
         call_record_id=draft.call_record_id, po_number=draft.po_number,
-        submit_token=draft.submit_token, status=TicketStatus.TZJL, timing=draft.timing, service_item=draft.service_item,
+        submit_token=draft.submit_token, status=TicketStatus.TZJL, timing=draft.timing,
+        service_item=draft.service_item,
         service_class=draft.service_class, needs_approval=draft.service_item.needs_approval,
     )
     for product_type, colour, material, quantity in draft.items:
