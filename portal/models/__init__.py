@@ -9,6 +9,7 @@ from portal.models.customers import (
     Product,
     ProductUse,
 )
+from portal.models.documents import ContactLetter
 from portal.models.hotline import (
     Callback,
     CallbackKind,
@@ -39,9 +40,9 @@ from portal.models.users import Employee, PermissionGroup, employee_groups
 __all__ = [
     "OPEN_STATUSES", "AuditEvent", "BranchArea", "CallCategory", "CallRecord", "Callback",
     "CallbackKind", "CallbackStatus", "Complaint", "ComplaintCategory", "ComplaintChannel",
-    "ComplaintStatus", "Customer", "CustomerAttribute", "CustomerKind", "CustomerPhone",
-    "Department", "DocumentCounter", "Employee", "OrgKind", "OrgUnit", "PermissionGroup",
-    "PriceItem", "PriceKind", "Product", "ProductUse", "Satisfaction", "ServiceClass",
-    "ServiceItem", "Ticket", "TicketEvent", "TicketItem", "TicketKind", "TicketStatus",
-    "TicketTiming", "employee_groups",
+    "ComplaintStatus", "ContactLetter", "Customer", "CustomerAttribute", "CustomerKind",
+    "CustomerPhone", "Department", "DocumentCounter", "Employee", "OrgKind", "OrgUnit",
+    "PermissionGroup", "PriceItem", "PriceKind", "Product", "ProductUse", "Satisfaction",
+    "ServiceClass", "ServiceItem", "Ticket", "TicketEvent", "TicketItem", "TicketKind",
+    "TicketStatus", "TicketTiming", "employee_groups",
 ]
