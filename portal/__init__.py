@@ -104,6 +104,7 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.documents import bp as documents_bp
     from portal.blueprints.hotline import bp as hotline_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.qa import bp as qa_bp
@@ -112,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.warehouse import bp as warehouse_bp
 
     for bp in (main_bp, auth_bp, hotline_bp, stores_bp, warehouse_bp, qa_bp, reports_bp,
-               admin_bp):
+               admin_bp, documents_bp):
         app.register_blueprint(bp)
 
 

@@ -24,6 +24,31 @@ from portal.models.hotline import (
 )
 from portal.models.org import BranchArea, Department, OrgKind, OrgUnit
 from portal.models.pricing import PriceItem, PriceKind
+from portal.models.stores import (
+    PRIORITY_ORDER,
+    Appointment,
+    AppointmentStatus,
+    AssignmentRole,
+    Dispatch,
+    DispatchAssignment,
+    DispatchCategory,
+    Estimate,
+    EstimateLine,
+    EstimateStatus,
+    GoodsReceipt,
+    Inspection,
+    InspectionLine,
+    InspectionPosition,
+    LineKind,
+    PaymentMethod,
+    Priority,
+    ProblemPoint,
+    Reception,
+    ServiceOrder,
+    StoreTask,
+    Warranty,
+    WorkLog,
+)
 from portal.models.tickets import (
     OPEN_STATUSES,
     ServiceClass,
@@ -38,6 +63,11 @@ from portal.models.tickets import (
 from portal.models.users import Employee, PermissionGroup, employee_groups
 
 __all__ = [
+    "PRIORITY_ORDER", "Appointment", "AppointmentStatus", "AssignmentRole", "Dispatch",
+    "DispatchAssignment", "DispatchCategory", "Estimate", "EstimateLine", "EstimateStatus",
+    "GoodsReceipt", "Inspection", "InspectionLine", "InspectionPosition", "LineKind",
+    "PaymentMethod", "Priority", "ProblemPoint", "Reception", "ServiceOrder", "StoreTask",
+    "Warranty", "WorkLog",
     "OPEN_STATUSES", "AuditEvent", "BranchArea", "CallCategory", "CallRecord", "Callback",
     "CallbackKind", "CallbackStatus", "Complaint", "ComplaintCategory", "ComplaintChannel",
     "ComplaintStatus", "ContactLetter", "Customer", "CustomerAttribute", "CustomerKind",
