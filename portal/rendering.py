@@ -1,5 +1,7 @@
 """One place that decides full page or fragment for a request."""
 
+from urllib.parse import urlsplit
+
 from flask import make_response, render_template
 
 from portal.extensions import htmx
@@ -16,3 +18,13 @@ def render(template: str, fragment: str | None = None, status: int = 200, **cont
     response = make_response(render_template(name, **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: an open redirect would let a phishing link borrow our pages."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//"):
+            return target
+    return default

@@ -334,5 +334,7 @@ def test_branch_queue_shows_only_the_branch_tickets(app, client, auth):
     queue = client.get("/stores/").get_data(as_text=True)
     assert "上海的单" in queue and "杭州的单" not in queue
     assert client.get(f"/hotline/tickets/{sh_no}").status_code == 200
+    assert client.get(f"/stores/tickets/{sh_no}").status_code == 200
     assert client.get(f"/hotline/tickets/{hz_no}").status_code == 404  # another branch's
+    assert client.get(f"/stores/tickets/{hz_no}").status_code == 404
     assert client.get("/hotline/tickets").status_code == 403

@@ -46,16 +46,17 @@ def _row_id(t) -> str:
 def test_each_transition_moves_the_ticket_and_records_it(ctx, step):
     kind = sorted(step.kinds, key=lambda k: k.value)[0]
     ticket = _ticket_in(step.source, kind, needs_approval=step.action in ("approve", "refuse"))
+    ticket.hq_requested = step.action == "department_reply"
     actor = factories.employee(HOLDER[step.permission])
     engineer = factories.employee("30003") if step.action == "request_feedback" else None
     if step.action == "give_feedback":
         ticket.feedback_engineer = actor
         db.session.commit()
     transition(ticket, step.action, actor, remark="备注", engineer=engineer)
-    assert ticket.status == step.target
+    assert ticket.status == (step.target or step.source)
     last = ticket.events[-1]
     assert (last.action, last.from_status, last.to_status, last.actor_id) == (
-        step.action, step.source, step.target, actor.id)
+        step.action, step.source, step.target or step.source, actor.id)
     assert last.remark == "备注"
 
 
@@ -63,6 +64,7 @@ def test_each_transition_moves_the_ticket_and_records_it(ctx, step):
 def test_each_transition_is_refused_without_its_permission(ctx, step):
     kind = sorted(step.kinds, key=lambda k: k.value)[0]
     ticket = _ticket_in(step.source, kind, needs_approval=step.action in ("approve", "refuse"))
+    ticket.hq_requested = step.action == "department_reply"
     with pytest.raises(TransitionRefused):
         transition(ticket, step.action, factories.employee(OUTSIDER[step.permission]),
                    remark="x", engineer=factories.employee("30003"))
@@ -147,6 +149,21 @@ def test_request_feedback_needs_an_engineer(ctx):
     with pytest.raises(DomainError) as exc:
         transition(ticket, "request_feedback", factories.employee("20001"))
     assert exc.value.field == "engineer"
+
+
+def test_hq_support_request_then_reply(ctx):
+    ticket = factories.ticket()
+    transition(ticket, "survey_done", factories.employee("30001"))
+    with pytest.raises(TransitionRefused):  # no request yet: nobody can have replied
+        transition(ticket, "department_reply", factories.employee("20001"), remark="总部答复")
+    db.session.rollback()
+    transition(ticket, "request_hq", factories.employee("30002"), remark="需要总部技术支持")
+    assert ticket.status == TicketStatus.KCJS and ticket.hq_requested
+    with pytest.raises(TransitionRefused):
+        transition(ticket, "request_hq", factories.employee("30002"), remark="再次")
+    db.session.rollback()
+    transition(ticket, "department_reply", factories.employee("20001"), remark="同意更换")
+    assert ticket.status == TicketStatus.ZBHF
 
 
 def test_stale_version_is_refused(ctx):

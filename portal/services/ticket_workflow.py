@@ -20,6 +20,18 @@ def _approval_pending(ticket: Ticket) -> str | None:
     return None
 
 
+def _hq_not_asked(ticket: Ticket) -> str | None:
+    if not ticket.hq_requested:
+        return _("Nobody asked HQ or another department for support on this ticket.")
+    return None
+
+
+def _hq_already_asked(ticket: Ticket) -> str | None:
+    if ticket.hq_requested:
+        return _("HQ support was already requested.")
+    return None
+
+
 def _no_approval_needed(ticket: Ticket) -> str | None:
     if not ticket.needs_approval:
         return _("This ticket does not need a supervisor's approval.")
@@ -28,9 +40,11 @@ def _no_approval_needed(ticket: Ticket) -> str | None:
 
 @dataclass(frozen=True)
 class Transition:
+    """One row. `target` None means the status stays (an event on the timeline only)."""
+
     action: str
     source: S
-    target: S
+    target: S | None
     permission: str
     label: object  # lazy string, the button text
     kinds: frozenset = frozenset({TicketKind.Z1})
@@ -56,9 +70,12 @@ TRANSITIONS: list[Transition] = [
         guard=_no_approval_needed),
     *_t("refuse", S.KCJS, S.BPZ, "stores.supervise", _l("Refuse"), needs_remark=True,
         guard=_no_approval_needed),
-    # HQ / another department answered a request for support (相应部门回复).
+    # The branch asks HQ / another department for support; the status waits, the flag shows.
+    *_t("request_hq", (S.KCJS, S.ZGPZ), None, "stores.supervise", _l("Request HQ support"),
+        needs_remark=True, guard=_hq_already_asked),
+    # HQ / another department answered that request (相应部门回复).
     *_t("department_reply", (S.KCJS, S.ZGPZ), S.ZBHF, "hotline.view",
-        _l("Department replied"), needs_remark=True),
+        _l("Department replied"), needs_remark=True, guard=_hq_not_asked),
     # Work: dispatch, start, finish (the stores issue fills in who and when).
     *_t("dispatch", S.KCJS, S.DISPATCHED, "stores.supervise", _l("Dispatch"),
         guard=_approval_pending),

@@ -174,14 +174,17 @@ def transition(ticket: Ticket, action: str, by: Employee, remark: str | None = N
     if action == "give_feedback" and ticket.feedback_engineer_id not in (None, by.id):
         raise TransitionRefused(_("Only the named engineer may give this feedback."))
     source = ticket.status
-    ticket.status = step.target
+    target = step.target or source
+    ticket.status = target
+    if action == "request_hq":
+        ticket.hq_requested = True
     if step.target == TicketStatus.CLOSED:
         ticket.closed_at = utcnow()
         schedule_callback(ticket, CallbackKind.AFTER_SERVICE, CALLBACK_AFTER_CLOSE)
     elif step.target == TicketStatus.FEEDBACK_GIVEN:
         schedule_callback(ticket, CallbackKind.FEEDBACK_FOLLOW_UP, CALLBACK_AFTER_FEEDBACK)
     ticket.events.append(TicketEvent(actor=by, action=action, from_status=source,
-                                     to_status=step.target, remark=remark))
+                                     to_status=target, remark=remark))
     db.session.commit()
     return ticket
 

@@ -9,19 +9,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from portal.extensions import db
+from portal.rendering import safe_next
 from portal.services import DomainError
 from portal.services import auth as auth_service
 from portal.services.auth import LoginRefused, authenticate
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect would let a phishing link borrow our login."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//"):
-            return target
-    return url_for("main.home")
+    return safe_next(target, url_for("main.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

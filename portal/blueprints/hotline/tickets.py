@@ -26,7 +26,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.pagination import paginate_rows
-from portal.rendering import render, wants_fragment
+from portal.rendering import render, safe_next, wants_fragment
 from portal.services import DomainError, tickets
 from portal.services.audit import history
 from portal.services.permissions import ensure_visible, permission_required
@@ -191,7 +191,8 @@ def ticket_transition(number: str):
         return _detail(ticket, form, exc.status)
     flash(_("Ticket %(number)s: %(status)s.", number=ticket.number, status=ticket.status.label),
           "success")
-    return redirect(url_for("hotline.ticket_detail", number=ticket.number))
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("hotline.ticket_detail", number=ticket.number)))
 
 
 def _filters_from_args() -> tickets.TicketFilters:

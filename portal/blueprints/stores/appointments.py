@@ -1,0 +1,1 @@
+"""Appointments (预约): book, reschedule, no-show follow-up."""

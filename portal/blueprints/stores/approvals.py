@@ -1,0 +1,1 @@
+"""Supervisor approval queue (设备更新信息审核)."""

@@ -1,0 +1,1 @@
+"""Dispatch board (派工) and the daily assignment log."""
