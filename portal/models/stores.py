@@ -236,6 +236,7 @@ class Dispatch(Audited, Timestamps, db.Model):
     dispatched_by_id: Mapped[int] = mapped_column(sa.ForeignKey("employees.id"))
     active: Mapped[bool] = mapped_column(default=True)  # a rework dispatch replaces the first
 
+    ticket = relationship("Ticket")
     dispatched_by: Mapped[Employee] = relationship(foreign_keys=[dispatched_by_id])
     assignments: Mapped[list["DispatchAssignment"]] = relationship(
         back_populates="dispatch", cascade="all, delete-orphan",

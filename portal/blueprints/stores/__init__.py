@@ -19,6 +19,7 @@ from portal.blueprints.stores import (  # noqa: E402, F401
     goods,
     my_jobs,
     reception,
+    reports,
     routes,
     workspace,
 )

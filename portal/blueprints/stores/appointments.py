@@ -1,1 +1,128 @@
-"""Appointments (预约): book, reschedule, no-show follow-up."""
+"""Appointments (预约): week calendar, book, reschedule, outcome; follow-up tasks."""
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal.blueprints.stores import NAV_LINKS, bp
+from portal.blueprints.stores.common import (
+    branch_choices,
+    chosen_day,
+    current_branch,
+    week_start,
+)
+from portal.blueprints.stores.forms_work import AppointmentForm, AppointmentOutcomeForm
+from portal.blueprints.stores.workspace import load_ticket, render_workspace, workspace_context
+from portal.extensions import db
+from portal.models import Appointment, Employee, StoreTask, Ticket
+from portal.rendering import render
+from portal.services import DomainError, appointments, dispatch
+from portal.services.permissions import ensure_visible, permission_required
+from portal.timeutil import local_to_utc
+
+NAV_LINKS.append(("stores.calendar", _l("Appointments"), "stores.view"))
+
+
+def appointment_form(ticket: Ticket, formdata=None) -> AppointmentForm:
+    form = AppointmentForm(formdata=formdata) if formdata is not None else AppointmentForm(
+        formdata=None)
+    form.technician_id.choices = [SelectChoice(None, "—")] + [
+        SelectChoice(t.id, t.name) for t in dispatch.technicians_of(ticket.branch_id)]
+    return form
+
+
+@workspace_context
+def _appointment_section(ticket, work):
+    return {"appointment_form": appointment_form(ticket),
+            "outcome_form": AppointmentOutcomeForm(formdata=None)}
+
+
+@bp.post("/tickets/<number>/appointments")
+@permission_required("stores.view")
+def book_appointment(number: str):
+    ticket = load_ticket(number)
+    form = appointment_form(ticket, request.form)
+    if form.validate_on_submit():
+        technician = db.session.get(Employee, form.technician_id.data or 0)
+        try:
+            appointments.book(ticket, local_to_utc(form.starts_at.data),
+                              local_to_utc(form.ends_at.data), technician, form.note.data,
+                              current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "note").errors.append(exc.message)
+        else:
+            flash(_("Appointment booked."), "success")
+            return redirect(url_for("stores.ticket_workspace", number=ticket.number))
+    return render_workspace(ticket, 400, appointment_form=form,
+                            outcome_form=AppointmentOutcomeForm(formdata=None))
+
+
+def _appointment(appointment_id: int) -> Appointment:
+    appointment = db.get_or_404(Appointment, appointment_id)
+    ensure_visible(current_user, appointment.branch_id)
+    return appointment
+
+
+@bp.post("/appointments/<int:appointment_id>/reschedule")
+@permission_required("stores.view")
+def reschedule_appointment(appointment_id: int):
+    appointment = _appointment(appointment_id)
+    ticket = appointment.ticket
+    form = appointment_form(ticket, request.form)
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            appointments.reschedule(appointment, local_to_utc(form.starts_at.data),
+                                    local_to_utc(form.ends_at.data),
+                                    db.session.get(Employee, form.technician_id.data or 0),
+                                    expected_version=version)
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "note").errors.append(exc.message)
+        else:
+            flash(_("Appointment moved."), "success")
+            return redirect(url_for("stores.ticket_workspace", number=ticket.number))
+    return render_workspace(ticket, 400, appointment_form=form,
+                            outcome_form=AppointmentOutcomeForm(formdata=None))
+
+
+@bp.post("/appointments/<int:appointment_id>/outcome")
+@permission_required("stores.view")
+def appointment_outcome(appointment_id: int):
+    appointment = _appointment(appointment_id)
+    form = AppointmentOutcomeForm()
+    if form.validate_on_submit():
+        try:
+            appointments.mark(appointment, form.outcome.data, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("Appointment: %(status)s.", status=appointment.status.label), "success")
+    return redirect(url_for("stores.ticket_workspace", number=appointment.ticket.number))
+
+
+@bp.get("/appointments")
+@permission_required("stores.view")
+def calendar():
+    monday, branch = week_start(chosen_day("week")), current_branch()
+    booked = appointments.week(branch.id, monday) if branch else []
+    tasks = appointments.open_tasks(branch.id) if branch else []
+    return render("stores/calendar.html", monday=monday, branch=branch,
+                  branches=branch_choices(), appointments=booked, tasks=tasks)
+
+
+@bp.post("/tasks/<int:task_id>/done")
+@permission_required("stores.view")
+def complete_task(task_id: int):
+    task = db.get_or_404(StoreTask, task_id)
+    ensure_visible(current_user, task.branch_id)
+    try:
+        appointments.complete_task(task, current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("stores.calendar"))
+

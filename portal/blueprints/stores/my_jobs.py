@@ -1,1 +1,81 @@
-"""The technician's day (/stores/my-jobs)."""
+"""The technician's day (/stores/my-jobs): start, record hours and parts, finish."""
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.blueprints.stores import NAV_LINKS, bp
+from portal.blueprints.stores.forms_work import FinishForm, WorkLogForm
+from portal.extensions import db
+from portal.models import Dispatch, Ticket
+from portal.models.base import utcnow
+from portal.rendering import render
+from portal.services import DomainError, dispatch
+from portal.services.permissions import ensure_visible, permission_required
+from portal.timeutil import to_local
+
+NAV_LINKS.append(("stores.my_jobs", _l("My jobs"), "stores.view"))
+
+
+@bp.get("/my-jobs")
+@permission_required("stores.view")
+def my_jobs():
+    today, upcoming = dispatch.my_jobs(current_user, to_local(utcnow()).date())
+    return _page(today, upcoming)
+
+
+def _page(today, upcoming, status=200, errors_for=None, log_form=None):
+    tickets = {t.id: t for t in db.session.scalars(db.select(Ticket).where(
+        Ticket.id.in_([d.ticket_id for d in today + upcoming])))}
+    return render("stores/my_jobs.html", status=status, today=today, upcoming=upcoming,
+                  tickets=tickets, log_form=log_form or WorkLogForm(formdata=None),
+                  finish_form=FinishForm(formdata=None), errors_for=errors_for)
+
+
+def _job(dispatch_id: int) -> Dispatch:
+    job = db.get_or_404(Dispatch, dispatch_id)
+    ensure_visible(current_user, job.branch_id)
+    return job
+
+
+def _act(dispatch_id: int, action, message: str, form=None):
+    job = _job(dispatch_id)
+    try:
+        action(job)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        today, upcoming = dispatch.my_jobs(current_user, to_local(utcnow()).date())
+        return _page(today, upcoming, exc.status, errors_for=job.id, log_form=form)
+    flash(message, "success")
+    return redirect(url_for("stores.my_jobs"))
+
+
+@bp.post("/jobs/<int:dispatch_id>/start")
+@permission_required("stores.view")
+def start_job(dispatch_id: int):
+    return _act(dispatch_id, lambda job: dispatch.start_job(job, current_user),
+                _("Job started."))
+
+
+@bp.post("/jobs/<int:dispatch_id>/hours")
+@permission_required("stores.view")
+def log_hours(dispatch_id: int):
+    form = WorkLogForm()
+    if not form.validate_on_submit():
+        job = _job(dispatch_id)
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        today, upcoming = dispatch.my_jobs(current_user, to_local(utcnow()).date())
+        return _page(today, upcoming, 400, errors_for=job.id, log_form=form)
+    return _act(dispatch_id, lambda job: dispatch.log_work(
+        job, current_user, form.hours.data, form.parts_used.data, form.note.data),
+        _("Hours recorded."), form)
+
+
+@bp.post("/jobs/<int:dispatch_id>/finish")
+@permission_required("stores.view")
+def finish_job(dispatch_id: int):
+    note = request.form.get("note", "").strip()[:1000] or None
+    return _act(dispatch_id, lambda job: dispatch.finish_job(job, current_user, note),
+                _("Job finished. The ticket moves on to handover."))

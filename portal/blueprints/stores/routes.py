@@ -2,19 +2,27 @@ from flask import current_app, request
 from flask_login import current_user
 
 from portal.blueprints.stores import bp
+from portal.blueprints.stores.common import branch_choices, current_branch
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.rendering import render
-from portal.services import tickets
+from portal.services import store_queue, tickets
 from portal.services.permissions import permission_required
+from portal.timeutil import to_local
 
 
 @bp.get("/")
 @permission_required("stores.view")
 def index():
-    """Branch queue: the branch's open tickets, urgent first (the stores work builds on it)."""
-    filters = tickets.TicketFilters(open_only=True, sort="urgent")
+    """Branch queue: open tickets urgent first with age and promise, the day's handovers."""
+    branch = current_branch()
+    filters = tickets.TicketFilters(open_only=True, sort="urgent",
+                                    branch_id=branch.id if branch else None)
     page = db.paginate(tickets.search_statement(filters, current_user),
                        page=request.args.get("page", 1, type=int),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render("stores/index.html", "stores/_queue.html", page=page, now=utcnow())
+    today = to_local(utcnow()).date()
+    day = store_queue.today(branch.id, today) if branch else None
+    return render("stores/index.html", "stores/_queue.html", page=page, now=utcnow(),
+                  branch=branch, branches=branch_choices(), day=day,
+                  promises=store_queue.promises([t.id for t in page.items]))

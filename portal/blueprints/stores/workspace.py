@@ -12,6 +12,15 @@ from portal.services import store_workspace, tickets
 from portal.services.audit import history
 from portal.services.permissions import ensure_visible, permission_required
 
+# Each section of the workspace may add its forms to the page: functions (ticket, work) → dict,
+# registered by the module that owns the section with @workspace_context.
+SECTION_CONTEXT = []
+
+
+def workspace_context(func):
+    SECTION_CONTEXT.append(func)
+    return func
+
 
 def load_ticket(number: str) -> Ticket:
     """The ticket by number, or 404 — also for another branch's ticket (scoped, not revealed)."""
@@ -23,9 +32,17 @@ def load_ticket(number: str) -> Ticket:
 @bp.get("/tickets/<number>")
 @permission_required("stores.view")
 def ticket_workspace(number: str):
-    ticket = load_ticket(number)
-    return render("stores/ticket.html", "stores/_workspace.html", ticket=ticket,
-                  work=store_workspace.load(ticket),
-                  form=TransitionForm(formdata=None, version=ticket.version),
+    return render_workspace(load_ticket(number))
+
+
+def render_workspace(ticket: Ticket, status: int = 200, **overrides):
+    """The workspace page; `overrides` replace a section's form (e.g. one with errors)."""
+    work = store_workspace.load(ticket)
+    context = {}
+    for section in SECTION_CONTEXT:
+        context.update(section(ticket, work))
+    context.update(overrides)
+    return render("stores/ticket.html", "stores/_workspace.html", status=status, ticket=ticket,
+                  work=work, form=TransitionForm(formdata=None, version=ticket.version),
                   actions=tickets.available_actions(ticket, current_user),
-                  overdue=tickets.overdue_reason(ticket), events=history(ticket))
+                  overdue=tickets.overdue_reason(ticket), events=history(ticket), **context)

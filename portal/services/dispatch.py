@@ -1,0 +1,306 @@
+"""Dispatch (派工): assign people to a ticket, balance the board, and the technician's day."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import (
+    PRIORITY_ORDER,
+    AssignmentRole,
+    Dispatch,
+    DispatchAssignment,
+    DispatchCategory,
+    Employee,
+    Estimate,
+    EstimateStatus,
+    LineKind,
+    PermissionGroup,
+    Priority,
+    Ticket,
+    TicketStatus,
+    WorkLog,
+)
+from portal.models.base import utcnow
+from portal.services import DomainError, tickets
+from portal.services.numbering import next_number
+from portal.timeutil import local_day_end_utc, local_day_start_utc, to_local
+
+DAY_CAPACITY = Decimal("8")  # a technician's bookable hours per day
+READY_FOR_DISPATCH = (TicketStatus.KCJS, TicketStatus.ZGPZ, TicketStatus.ZBHF)
+
+
+@dataclass
+class DispatchDraft:
+    category: DispatchCategory
+    planned_date: datetime  # UTC instant of the planned start
+    technician_ids: list[int]
+    qa_inspector_id: int | None = None
+    cleaner_id: int | None = None
+    priority: Priority = Priority.NORMAL
+    planned_hours: Decimal | None = None  # None: from the approved estimate's labour lines
+    promised_handover_at: datetime | None = None
+    note: str | None = None
+    confirm_warnings: bool = False  # the supervisor saw the warnings and dispatches anyway
+
+
+@dataclass
+class DispatchCheck:
+    """What the board tells the supervisor before booking: refusals and warnings."""
+
+    warnings: list[str] = field(default_factory=list)
+
+
+def technicians_of(branch_id: int) -> list[Employee]:
+    """The branch's active technicians (服务人员 / 安装人员)."""
+    return list(db.session.scalars(
+        sa.select(Employee).join(Employee.groups)
+        .where(Employee.org_unit_id == branch_id, Employee.active,
+               PermissionGroup.code == "technician")
+        .order_by(Employee.employee_no)))
+
+
+def estimated_hours(ticket: Ticket) -> Decimal:
+    """Standard hours from the approved estimate: Σ hours × quantity of its labour lines."""
+    estimate = db.session.scalar(
+        sa.select(Estimate).where(Estimate.ticket_id == ticket.id,
+                                  Estimate.status == EstimateStatus.APPROVED)
+        .order_by(Estimate.revision.desc()).limit(1))
+    if estimate is None:
+        return Decimal(0)
+    return sum((line.hours * line.quantity for line in estimate.lines
+                if line.kind == LineKind.LABOUR), Decimal(0))
+
+
+def booked_hours(employee_ids: list[int], day: date,
+                 exclude_dispatch: int | None = None) -> dict[int, Decimal]:
+    """Hours already booked per technician on `day` (China time), from active dispatches."""
+    start, end = local_day_start_utc(day), local_day_end_utc(day)
+    stmt = (
+        sa.select(DispatchAssignment.employee_id, sa.func.sum(Dispatch.planned_hours))
+        .join(Dispatch, Dispatch.id == DispatchAssignment.dispatch_id)
+        .where(DispatchAssignment.employee_id.in_(employee_ids),
+               DispatchAssignment.role == AssignmentRole.TECHNICIAN,
+               Dispatch.active, Dispatch.finished_at.is_(None),
+               Dispatch.planned_date >= start, Dispatch.planned_date < end)
+        .group_by(DispatchAssignment.employee_id)
+    )
+    if exclude_dispatch:
+        stmt = stmt.where(Dispatch.id != exclude_dispatch)
+    hours = {eid: Decimal(0) for eid in employee_ids}
+    for eid, total in db.session.execute(stmt):
+        hours[eid] = Decimal(total or 0)
+    return hours
+
+
+def _skill_needed(ticket: Ticket) -> str | None:
+    return ticket.product.category if ticket.product else None
+
+
+def check(ticket: Ticket, draft: DispatchDraft) -> tuple[list[Employee], DispatchCheck]:
+    """Refuse what is impossible (DomainError); return the people and the warnings."""
+    if not draft.technician_ids:
+        raise DomainError(_("Choose at least one technician."), field="technician_ids")
+    people = {e.id: e for e in db.session.scalars(
+        sa.select(Employee).where(Employee.id.in_(
+            [*draft.technician_ids, draft.qa_inspector_id, draft.cleaner_id])))}
+    technicians = []
+    for tid in draft.technician_ids:
+        person = people.get(tid)
+        if person is None or not person.active or person.org_unit_id != ticket.branch_id:
+            raise DomainError(_("Technicians must be active staff of this branch."),
+                              field="technician_ids")
+        technicians.append(person)
+    if draft.cleaner_id and (draft.cleaner_id not in people
+                             or people[draft.cleaner_id].org_unit_id != ticket.branch_id):
+        raise DomainError(_("The cleaner must be active staff of this branch."),
+                          field="cleaner_id")
+    if draft.qa_inspector_id and draft.qa_inspector_id not in people:
+        raise DomainError(_("Unknown QA inspector."), field="qa_inspector_id")
+    if draft.planned_date < utcnow() - timedelta(hours=1):
+        raise DomainError(_("The dispatch time is in the past."), field="planned_date")
+    if draft.promised_handover_at and draft.promised_handover_at < draft.planned_date:
+        raise DomainError(_("The promised handover is before the dispatch time."),
+                          field="promised_handover_at")
+    hours = draft.planned_hours if draft.planned_hours is not None else estimated_hours(ticket)
+    if hours < 0 or hours > 200:
+        raise DomainError(_("Planned hours must be between 0 and 200."), field="planned_hours")
+    result = DispatchCheck()
+    day = to_local(draft.planned_date).date()
+    booked = booked_hours([t.id for t in technicians], day)
+    skill = _skill_needed(ticket)
+    for tech in technicians:
+        if booked[tech.id] + hours > DAY_CAPACITY:
+            result.warnings.append(_(
+                "%(name)s would have %(hours)s h booked on %(day)s (more than %(cap)s h).",
+                name=tech.name, hours=booked[tech.id] + hours, day=day.isoformat(),
+                cap=DAY_CAPACITY))
+        if skill and skill not in (tech.skills or "") and not _has_any_skill(tech, skill):
+            result.warnings.append(_("%(name)s has no recorded skill for %(skill)s.",
+                                     name=tech.name, skill=skill))
+    return technicians, result
+
+
+def _has_any_skill(tech: Employee, product_category: str) -> bool:
+    # Skills are free text (玻璃安装, 家具安装 …): the first two characters of the product
+    # category (玻璃, 家具, 家电 …) are what the branch writes into a skill.
+    return product_category[:2] in (tech.skills or "")
+
+
+def create_dispatch(ticket: Ticket, draft: DispatchDraft, by: Employee) -> Dispatch:
+    """Book the work and move the ticket to DISPATCHED, in one transaction.
+
+    Warnings (over-booking, missing skill) stop the booking until the supervisor confirms.
+    """
+    if not by.can("stores.supervise"):
+        raise DomainError(_("Only the branch supervisor dispatches work."))
+    technicians, result = check(ticket, draft)
+    if result.warnings and not draft.confirm_warnings:
+        raise DispatchWarnings(result.warnings)
+    hours = draft.planned_hours if draft.planned_hours is not None else estimated_hours(ticket)
+    rework = ticket.status not in READY_FOR_DISPATCH
+    dispatch = Dispatch(
+        number=next_number("PG"), ticket_id=ticket.id, branch_id=ticket.branch_id,
+        category=DispatchCategory.REINSTALL if rework else draft.category,
+        priority=Priority.REWORK if rework else draft.priority,
+        planned_date=draft.planned_date, planned_hours=hours,
+        promised_handover_at=draft.promised_handover_at, note=draft.note, dispatched_by=by,
+    )
+    for tech in technicians:
+        dispatch.assignments.append(DispatchAssignment(employee_id=tech.id,
+                                                       role=AssignmentRole.TECHNICIAN))
+    if draft.qa_inspector_id:
+        dispatch.assignments.append(DispatchAssignment(employee_id=draft.qa_inspector_id,
+                                                       role=AssignmentRole.QA))
+    if draft.cleaner_id and draft.cleaner_id not in draft.technician_ids:
+        dispatch.assignments.append(DispatchAssignment(employee_id=draft.cleaner_id,
+                                                       role=AssignmentRole.CLEANER))
+    for previous in db.session.scalars(sa.select(Dispatch).where(
+            Dispatch.ticket_id == ticket.id, Dispatch.active)):
+        previous.active = False  # a re-dispatch (rework) replaces the earlier booking
+    db.session.add(dispatch)
+    tickets.transition(ticket, "dispatch", by, remark=draft.note)  # commits both
+    return dispatch
+
+
+class DispatchWarnings(DomainError):
+    """Over-booking or a missing skill: shown to the supervisor, who may confirm."""
+
+    status = 409
+
+    def __init__(self, warnings: list[str]):
+        super().__init__(" ".join(warnings))
+        self.warnings = warnings
+
+
+def waiting_tickets(branch_id: int) -> list[Ticket]:
+    """Tickets the supervisor can dispatch, priority work first, then urgent, then oldest."""
+    rows = db.session.scalars(
+        sa.select(Ticket).where(Ticket.branch_id == branch_id,
+                                Ticket.status.in_(READY_FOR_DISPATCH))
+        .options(selectinload(Ticket.customer), selectinload(Ticket.product))
+    ).all()
+    ready = [t for t in rows if not (t.status == TicketStatus.KCJS and t.needs_approval)]
+    return sorted(ready, key=lambda t: (not t.urgent, t.created_at))
+
+
+@dataclass
+class BoardRow:
+    technician: Employee
+    hours: Decimal
+    dispatches: list[Dispatch]
+
+    @property
+    def load_percent(self) -> int:
+        return int(self.hours * 100 / DAY_CAPACITY)
+
+    @property
+    def overbooked(self) -> bool:
+        return self.hours > DAY_CAPACITY
+
+
+def board(branch_id: int, day: date) -> list[BoardRow]:
+    """Each technician's day: booked hours and jobs, priority work first (派工看板)."""
+    techs = technicians_of(branch_id)
+    start, end = local_day_start_utc(day), local_day_end_utc(day)
+    dispatches = db.session.scalars(
+        sa.select(Dispatch).where(Dispatch.branch_id == branch_id, Dispatch.active,
+                                  Dispatch.planned_date >= start, Dispatch.planned_date < end)
+        .options(selectinload(Dispatch.assignments))
+    ).all()
+    ordered = sorted(dispatches, key=lambda d: (PRIORITY_ORDER[d.priority], d.planned_date))
+    rows = []
+    for tech in techs:
+        mine = [d for d in ordered if any(a.employee_id == tech.id and
+                                          a.role == AssignmentRole.TECHNICIAN
+                                          for a in d.assignments)]
+        rows.append(BoardRow(tech, sum((d.planned_hours for d in mine), Decimal(0)), mine))
+    return rows
+
+
+def day_log(branch_id: int, day: date) -> list[Dispatch]:
+    """每日工作分派登记表: every dispatch booked for the day, in time order."""
+    start, end = local_day_start_utc(day), local_day_end_utc(day)
+    return list(db.session.scalars(
+        sa.select(Dispatch).where(Dispatch.branch_id == branch_id,
+                                  Dispatch.planned_date >= start, Dispatch.planned_date < end)
+        .options(selectinload(Dispatch.assignments).selectinload(DispatchAssignment.employee))
+        .order_by(Dispatch.planned_date, Dispatch.id)))
+
+
+def my_jobs(technician: Employee, today: date) -> tuple[list[Dispatch], list[Dispatch]]:
+    """The technician's jobs: (today's and overdue unfinished, upcoming)."""
+    tomorrow = local_day_end_utc(today)
+    mine = db.session.scalars(
+        sa.select(Dispatch).join(DispatchAssignment)
+        .where(DispatchAssignment.employee_id == technician.id,
+               DispatchAssignment.role == AssignmentRole.TECHNICIAN,
+               Dispatch.active, Dispatch.finished_at.is_(None))
+        .order_by(Dispatch.planned_date)).all()
+    ordered = sorted(mine, key=lambda d: (PRIORITY_ORDER[d.priority], d.planned_date))
+    return ([d for d in ordered if d.planned_date < tomorrow],
+            [d for d in ordered if d.planned_date >= tomorrow])
+
+
+def _assigned(dispatch: Dispatch, technician: Employee) -> None:
+    if not any(a.employee_id == technician.id and a.role == AssignmentRole.TECHNICIAN
+               for a in dispatch.assignments):
+        raise DomainError(_("This job is not assigned to you."))
+
+
+def start_job(dispatch: Dispatch, technician: Employee) -> None:
+    _assigned(dispatch, technician)
+    ticket = db.session.get(Ticket, dispatch.ticket_id)
+    dispatch.started_at = utcnow()
+    tickets.transition(ticket, "start_work", technician)
+
+
+def log_work(dispatch: Dispatch, technician: Employee, hours: Decimal,
+             parts_used: str | None, note: str | None) -> WorkLog:
+    """Hours (and parts) actually used, the basis of the daily work report (技术员工作日报表)."""
+    _assigned(dispatch, technician)
+    if dispatch.finished_at is not None:
+        raise DomainError(_("This job is finished; its hours can no longer change."))
+    if hours <= 0 or hours > 24:
+        raise DomainError(_("Hours must be more than 0 and at most 24."), field="hours")
+    if (hours * 4) % 1:
+        raise DomainError(_("Record hours in quarter hours (0.25)."), field="hours")
+    log = WorkLog(dispatch=dispatch, technician_id=technician.id, work_date=utcnow(),
+                  hours=hours, parts_used=parts_used, note=note)
+    db.session.add(log)
+    db.session.commit()
+    return log
+
+
+def finish_job(dispatch: Dispatch, technician: Employee, note: str | None = None) -> None:
+    """Finish: needs recorded hours; the ticket moves on (to QA once that step exists)."""
+    _assigned(dispatch, technician)
+    if not dispatch.work_logs:
+        raise DomainError(_("Record the hours worked before finishing."), field="hours")
+    ticket = db.session.get(Ticket, dispatch.ticket_id)
+    dispatch.finished_at = utcnow()
+    tickets.transition(ticket, "finish_work", technician, remark=note)

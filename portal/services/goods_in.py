@@ -1,0 +1,59 @@
+"""Goods taken in for repair (带回维修): receipt, in/out register, repair card, return."""
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.models import Employee, GoodsReceipt, Ticket
+from portal.models.base import utcnow
+from portal.services import DomainError
+from portal.services.numbering import next_number
+
+
+def take_in(ticket: Ticket, goods: str, condition: str | None, by: Employee) -> GoodsReceipt:
+    """Issue a customer goods receipt (客户商品领取收据) and enter the goods in the register."""
+    if not ticket.is_open:
+        raise DomainError(_("Goods can only be taken in for an open ticket."))
+    receipt = GoodsReceipt(number=next_number("SJ"), ticket_id=ticket.id,
+                           branch_id=ticket.branch_id, goods=goods, condition=condition,
+                           received_at=utcnow(), received_by_id=by.id)
+    db.session.add(receipt)
+    db.session.commit()
+    return receipt
+
+
+def update_repair_card(receipt: GoodsReceipt, hours: Decimal, parts: str | None,
+                       note: str | None) -> None:
+    """修护卡: hours and parts spent on the goods while they are with us."""
+    if receipt.void:
+        raise DomainError(_("The goods were returned; the repair card is closed."))
+    if hours < 0 or hours > 500:
+        raise DomainError(_("Hours must be between 0 and 500."), field="repair_hours")
+    receipt.repair_hours, receipt.repair_parts, receipt.repair_note = hours, parts, note
+    db.session.commit()
+
+
+def hand_back(receipt: GoodsReceipt, signature: str, by: Employee) -> None:
+    """Return the goods against the customer's signature; the receipt becomes void."""
+    if receipt.void:
+        raise DomainError(_("Receipt %(number)s was already returned on %(when)s.",
+                            number=receipt.number,
+                            when=receipt.returned_at.strftime("%Y-%m-%d %H:%M")))
+    signature = (signature or "").strip()
+    if not signature:
+        raise DomainError(_("The customer's signature (name) is required."),
+                          field="signature")
+    receipt.returned_at = utcnow()
+    receipt.returned_signature = signature[:50]
+    receipt.returned_by_id = by.id
+    db.session.commit()
+
+
+def register(branch_id: int, only_in: bool = False):
+    """客户商品进出登记簿: the branch's receipts, goods still here first."""
+    stmt = sa.select(GoodsReceipt).where(GoodsReceipt.branch_id == branch_id)
+    if only_in:
+        stmt = stmt.where(GoodsReceipt.returned_at.is_(None))
+    return stmt.order_by(GoodsReceipt.returned_at.is_not(None), GoodsReceipt.received_at.desc())

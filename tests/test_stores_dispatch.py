@@ -1,0 +1,195 @@
+"""Dispatch board, the technician's day and the work reports."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (
+    DispatchCategory, Employee, PermissionGroup, Priority, Ticket, TicketStatus, WorkLog,
+)
+from portal.models.base import utcnow
+from portal.services import DomainError, dispatch, work_reports
+from portal.services.tickets import transition
+from portal.timeutil import to_local
+from tests import factories
+
+
+def _surveyed(**fields) -> Ticket:
+    ticket = factories.ticket(**fields)
+    transition(ticket, "survey_done", factories.employee("30001"))
+    return ticket
+
+
+def _technician(no: str, name: str, branch: str = "S4001", skills: str = "玻璃安装") -> Employee:
+    tech = Employee(employee_no=no, name=name, org_unit=factories.org_unit(branch),
+                    password_hash="x", must_change_password=False, skills=skills)
+    tech.groups = [db.session.scalar(sa.select(PermissionGroup).where(
+        PermissionGroup.code == "technician"))]
+    db.session.add(tech)
+    db.session.commit()
+    return tech
+
+
+def _draft(techs, hours="2", when=None, **kw) -> dispatch.DispatchDraft:
+    return dispatch.DispatchDraft(category=DispatchCategory.MAINTENANCE,
+                                  planned_date=when or utcnow() + timedelta(hours=1),
+                                  technician_ids=[t.id for t in techs],
+                                  planned_hours=Decimal(hours), **kw)
+
+
+def test_dispatch_moves_ticket_and_books_hours(ctx):
+    ticket = _surveyed()
+    tech = factories.employee("30003")
+    booked = dispatch.create_dispatch(ticket, _draft([tech], "3"), factories.employee("30002"))
+    assert ticket.status == TicketStatus.DISPATCHED
+    assert booked.number.startswith("PG")
+    day = to_local(booked.planned_date).date()
+    assert dispatch.booked_hours([tech.id], day)[tech.id] == Decimal("3")
+    assert ticket.events[-1].action == "dispatch"
+
+
+def test_over_booking_warns_and_needs_confirmation(ctx):
+    tech = factories.employee("30003")
+    boss = factories.employee("30002")
+    when = utcnow() + timedelta(hours=2)
+    dispatch.create_dispatch(_surveyed(), _draft([tech], "6", when), boss)
+    second = _surveyed()
+    with pytest.raises(dispatch.DispatchWarnings) as exc:
+        dispatch.create_dispatch(second, _draft([tech], "3", when), boss)
+    assert "9" in exc.value.message
+    db.session.rollback()
+    second = db.session.get(Ticket, second.id)
+    assert second.status == TicketStatus.KCJS  # nothing half-written
+    dispatch.create_dispatch(second, _draft([tech], "3", when, confirm_warnings=True), boss)
+    assert second.status == TicketStatus.DISPATCHED
+
+
+def test_missing_skill_warns(ctx):
+    owner = factories.customer()
+    product = factories.product(owner=owner, category="家电")
+    ticket = _surveyed(owner=owner, product=product)
+    tech = _technician("30009", "钱师傅", skills="玻璃安装")
+    with pytest.raises(dispatch.DispatchWarnings) as exc:
+        dispatch.create_dispatch(ticket, _draft([tech]), factories.employee("30002"))
+    assert "家电" in exc.value.message
+
+
+def test_technician_of_another_branch_is_refused(ctx):
+    ticket = _surveyed()
+    outsider = _technician("31009", "孙师傅", branch="S4002")
+    with pytest.raises(DomainError) as exc:
+        dispatch.create_dispatch(ticket, _draft([outsider]), factories.employee("30002"))
+    assert exc.value.field == "technician_ids"
+
+
+def test_dispatch_in_the_past_is_refused(ctx):
+    ticket = _surveyed()
+    with pytest.raises(DomainError) as exc:
+        dispatch.create_dispatch(ticket, _draft([factories.employee("30003")],
+                                                when=utcnow() - timedelta(days=1)),
+                                 factories.employee("30002"))
+    assert exc.value.field == "planned_date"
+
+
+def test_only_a_supervisor_dispatches(ctx):
+    with pytest.raises(DomainError):
+        dispatch.create_dispatch(_surveyed(), _draft([factories.employee("30003")]),
+                                 factories.employee("30001"))
+
+
+def test_waiting_list_skips_tickets_needing_approval_and_puts_urgent_first(ctx):
+    from portal.models import ServiceItem
+
+    normal = _surveyed(short_text="普通")
+    urgent = _surveyed(short_text="紧急", urgent=True)
+    _surveyed(short_text="待批", service_item=ServiceItem.RELOCATE)
+    waiting = dispatch.waiting_tickets(factories.org_unit("S4001").id)
+    assert [t.id for t in waiting] == [urgent.id, normal.id]
+
+
+def test_board_orders_priority_work_first(ctx):
+    tech = factories.employee("30003")
+    boss = factories.employee("30002")
+    when = utcnow() + timedelta(hours=1)
+    later = when + timedelta(hours=2)
+    normal = dispatch.create_dispatch(_surveyed(), _draft([tech], "1", when), boss)
+    recall = dispatch.create_dispatch(_surveyed(), _draft([tech], "1", later,
+                                                          priority=Priority.RECALL), boss)
+    rows = dispatch.board(factories.org_unit("S4001").id, to_local(when).date())
+    row = next(r for r in rows if r.technician.id == tech.id)
+    assert [d.id for d in row.dispatches][:2] == [recall.id, normal.id]
+    assert row.hours == Decimal("2")
+
+
+def test_technician_day_start_log_finish(ctx):
+    tech = factories.employee("30003")
+    ticket = _surveyed()
+    job = dispatch.create_dispatch(ticket, _draft([tech]), factories.employee("30002"))
+    today, upcoming = dispatch.my_jobs(tech, to_local(utcnow()).date())
+    assert job in today or job in upcoming
+    with pytest.raises(DomainError):  # no hours yet
+        dispatch.finish_job(job, tech)
+    db.session.rollback()
+    dispatch.start_job(job, tech)
+    assert ticket.status == TicketStatus.IN_WORK
+    with pytest.raises(DomainError) as exc:
+        dispatch.log_work(job, tech, Decimal("1.3"), None, None)
+    assert exc.value.field == "hours"
+    dispatch.log_work(job, tech, Decimal("1.5"), "硅酮密封胶 1 支", "更换胶条")
+    dispatch.finish_job(job, tech, "完工")
+    assert ticket.status == TicketStatus.HANDOVER_READY
+    with pytest.raises(DomainError):
+        dispatch.log_work(job, tech, Decimal("1"), None, None)
+
+
+def test_someone_else_cannot_work_my_job(ctx):
+    tech = factories.employee("30003")
+    job = dispatch.create_dispatch(_surveyed(), _draft([tech]), factories.employee("30002"))
+    other = _technician("30008", "吴师傅")
+    with pytest.raises(DomainError):
+        dispatch.start_job(job, other)
+
+
+def test_daily_and_weekly_reports_sum_hours(ctx):
+    tech = factories.employee("30003")
+    job = dispatch.create_dispatch(_surveyed(), _draft([tech]), factories.employee("30002"))
+    dispatch.start_job(job, tech)
+    dispatch.log_work(job, tech, Decimal("1.5"), None, "上午")
+    dispatch.log_work(job, tech, Decimal("2"), None, "下午")
+    today = to_local(utcnow()).date()
+    branch = factories.org_unit("S4001").id
+    lines = work_reports.daily(branch, today)
+    assert [(line.technician.employee_no, line.hours) for line in lines] == [
+        ("30003", Decimal("3.5"))]
+    summary = work_reports.weekly(branch, today - timedelta(days=today.weekday()))
+    assert summary.grand_total == Decimal("3.5")
+    assert db.session.scalar(sa.select(sa.func.sum(WorkLog.hours))) == Decimal("3.5")
+
+
+def test_dispatch_form_and_board_pages(app, client, auth):
+    with app.app_context():
+        number = _surveyed(short_text="网页派工").number
+        tech_id = factories.employee("30003").id
+    auth.login("30002")
+    page = client.get(f"/stores/tickets/{number}").get_data(as_text=True)
+    assert 'data-testid="dispatch-form"' in page
+    token = auth.csrf_token(f"/stores/tickets/{number}")
+    when = to_local(utcnow() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/stores/tickets/{number}/dispatch", data={
+        "csrf_token": token, "category": "2", "priority": "normal", "planned_date": when,
+        "technician_ids": str(tech_id), "planned_hours": "1.5"})
+    assert response.status_code == 302
+    board = client.get("/stores/dispatch").get_data(as_text=True)
+    assert 'data-technician="30003"' in board and number in board
+    log = client.get("/stores/dispatch/log").get_data(as_text=True)
+    assert number in log
+    auth.logout()
+    auth.login("30001")
+    assert client.get("/stores/dispatch").status_code == 403
+    auth.logout()
+    auth.login("30003")
+    jobs = client.get("/stores/my-jobs").get_data(as_text=True)
+    assert f'data-testid="job-{number}"' in jobs
