@@ -125,8 +125,11 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters.update(attr_path=display.attr_path, display=display.display,
                                  datetime=display.format_dt, date=display.format_d)
+    from portal.services.tickets import due_callbacks
+
     app.jinja_env.globals.update(audit_action_label=display.audit_action_label,
-                                 page_url=display.page_url, age=display.age)
+                                 page_url=display.page_url, age=display.age,
+                                 due_callbacks=due_callbacks)
 
     @app.context_processor
     def menu():

@@ -130,7 +130,8 @@ class SurveyAnswers:
         return {name: getattr(self, name) for name in RATINGS}
 
 
-def _ensure_open(callback: Callback, expected_version: int | None) -> None:
+def ensure_open(callback: Callback, expected_version: int | None = None) -> None:
+    """Refuse a callback already recorded (double submit) or changed since the form opened."""
     if callback.status != CallbackStatus.DUE:
         who = callback.agent.name if callback.agent else _("someone")
         raise CallbackClosed(_("This callback was already recorded by %(who)s; nothing was "
@@ -172,9 +173,9 @@ def record_survey(callback: Callback, answers: SurveyAnswers, by: Employee,
                   expected_version: int | None = None) -> Callback:
     """Save the satisfaction survey and move the ticket: 已回访, or 待反馈 when an engineer
     is named. Dissatisfaction needs a reason; a done callback is never recorded twice."""
-    _ensure_open(callback, expected_version)
+    ensure_open(callback, expected_version)
     if callback.kind == CallbackKind.CONTRACT_EXPIRY:
-        raise CallbackClosed(_("A contract expiry callback records the renewal outcome, "
+        raise DomainError(_("A contract expiry callback records the renewal outcome, "
                                "not a survey."))
     if answers.overall is None:
         raise InvalidAnswer(_("Please give the overall satisfaction."), field="overall")
@@ -206,9 +207,9 @@ def record_survey(callback: Callback, answers: SurveyAnswers, by: Employee,
 def record_renewal_call(callback: Callback, outcome: str, by: Employee,
                         expected_version: int | None = None) -> Callback:
     """The renewal call of a contract expiry notice: what the customer decided, then done."""
-    _ensure_open(callback, expected_version)
+    ensure_open(callback, expected_version)
     if callback.kind != CallbackKind.CONTRACT_EXPIRY:
-        raise CallbackClosed(_("This callback needs the satisfaction survey."))
+        raise DomainError(_("This callback needs the satisfaction survey."))
     outcome = (outcome or "").strip()
     if not outcome:
         raise InvalidAnswer(_("Please write the outcome of the call."), field="outcome")
@@ -222,7 +223,7 @@ def record_renewal_call(callback: Callback, outcome: str, by: Employee,
 def record_unreachable(callback: Callback, by: Employee, expected_version: int | None = None,
                        retry_in: timedelta = RETRY_AFTER) -> Callback:
     """Customer not reached: count the attempt and put the callback back later in the list."""
-    _ensure_open(callback, expected_version)
+    ensure_open(callback, expected_version)
     now = utcnow()
     callback.attempts = (callback.attempts or 0) + 1
     callback.last_attempt_at = now
@@ -307,12 +308,17 @@ def feedback_requests(ticket_ids: Sequence[int]) -> dict[int, Callback]:
     return {c.ticket_id: c for c in rows}
 
 
-def give_feedback(ticket: Ticket, answer: str, by: Employee,
-                  expected_version: int | None = None) -> Ticket:
-    """The named engineer answers (已反馈); the ticket then gets its follow-up callback."""
+def ensure_awaiting_feedback(ticket: Ticket) -> None:
+    """Refuse a second answer (double submit): the first one already moved the ticket."""
     if ticket.status != TicketStatus.AWAITING_FEEDBACK:
         raise CallbackClosed(_("The feedback on ticket %(number)s was already given; nothing "
                                "was saved again.", number=ticket.number))
+
+
+def give_feedback(ticket: Ticket, answer: str, by: Employee,
+                  expected_version: int | None = None) -> Ticket:
+    """The named engineer answers (已反馈); the ticket then gets its follow-up callback."""
+    ensure_awaiting_feedback(ticket)
     if ticket.feedback_engineer_id != by.id:
         raise tickets.TransitionRefused(_("Only the named engineer may give this feedback."))
     answer = (answer or "").strip()

@@ -13,6 +13,7 @@ from portal.models import (
     BranchArea,
     Callback,
     CallbackKind,
+    CallbackStatus,
     Customer,
     Employee,
     OrgKind,
@@ -201,10 +202,23 @@ def schedule_callback(ticket: Ticket, kind: CallbackKind, within: timedelta) -> 
     return callback
 
 
+# Moves that carry a form of their own (the callback survey, the engineer's answer): the
+# ticket page links to those screens instead of offering a bare button.
+SCREEN_ACTIONS = frozenset({"callback_done", "request_feedback", "give_feedback"})
+
+
 def available_actions(ticket: Ticket, user: Employee) -> list[ticket_workflow.Transition]:
     """The buttons this user sees on the ticket: allowed by the table and by their groups."""
     return [t for t in ticket_workflow.available(ticket.status, ticket.kind)
-            if user.can(t.permission) and not (t.guard and t.guard(ticket))]
+            if user.can(t.permission) and not (t.guard and t.guard(ticket))
+            and t.action not in SCREEN_ACTIONS]
+
+
+def due_callbacks(ticket: Ticket) -> list[Callback]:
+    return list(db.session.scalars(
+        sa.select(Callback).where(Callback.ticket_id == ticket.id,
+                                  Callback.status == CallbackStatus.DUE)
+        .order_by(Callback.due_at)))
 
 
 def overdue_reason(ticket: Ticket, now: datetime | None = None) -> str | None:

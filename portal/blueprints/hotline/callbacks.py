@@ -71,7 +71,7 @@ def _complaint_url(callback: Callback) -> str:
         args["ticket"] = callback.ticket.number
     try:
         return url_for("hotline.complaint_new", **args)
-    except BuildError:  # the complaint form is built in parallel; its path is agreed
+    except BuildError:  # until the complaints work (built in parallel) is merged: agreed path
         return "/hotline/complaints/new?" + urlencode(args)
 
 
@@ -86,7 +86,6 @@ def _page(callback: Callback, survey: SurveyForm | None = None,
     survey.version.data = renewal.version.data = version
     return render("hotline/callbacks/detail.html", "hotline/callbacks/_detail.html",
                   status=status, callback=callback, survey=survey, renewal=renewal,
-                  attempt=AttemptForm(formdata=None, version=version),
                   complaint_url=_complaint_url(callback),
                   overdue=callbacks.is_overdue(callback), is_member=callbacks.is_member,
                   earlier=callbacks.earlier_callbacks(callback),
@@ -103,6 +102,17 @@ def _refused(callback: Callback, exc: DomainError, form) -> None:
         flash(exc.message, "error")
 
 
+def _already_done(callback: Callback):
+    """A recorded callback refuses any form before its fields are checked: a double submit
+    gets "already recorded", not field errors on a form the page no longer shows."""
+    try:
+        callbacks.ensure_open(callback)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _page(callback, status=exc.status)
+    return None
+
+
 @bp.get("/callbacks/<int:callback_id>")
 @permission_required("hotline.view")
 def callback_detail(callback_id: int):
@@ -113,6 +123,8 @@ def callback_detail(callback_id: int):
 @permission_required("hotline.view")
 def callback_survey(callback_id: int):
     callback = _load(callback_id)
+    if (refused := _already_done(callback)) is not None:
+        return refused
     form = SurveyForm()
     if not form.validate_on_submit():
         return _page(callback, survey=form, status=400)
@@ -140,6 +152,8 @@ def callback_survey(callback_id: int):
 @permission_required("hotline.view")
 def callback_renewal(callback_id: int):
     callback = _load(callback_id)
+    if (refused := _already_done(callback)) is not None:
+        return refused
     form = RenewalForm()
     if not form.validate_on_submit():
         return _page(callback, renewal=form, status=400)
@@ -195,6 +209,7 @@ def _feedback_page(ticket: Ticket, form: FeedbackForm | None = None, status: int
     form.version.data = ticket.version
     return render("hotline/callbacks/feedback.html", status=status, ticket=ticket, form=form,
                   request_=callbacks.feedback_request(ticket),
+                  reason_labels=callbacks.reason_labels,
                   awaiting=ticket.status == TicketStatus.AWAITING_FEEDBACK)
 
 
@@ -209,9 +224,11 @@ def feedback_detail(number: str):
 def feedback_answer(number: str):
     ticket = _load_feedback(number)
     form = FeedbackForm()
-    if not form.validate_on_submit():
-        return _feedback_page(ticket, form, 400)
     try:
+        # A second answer is refused as such before the (hidden) form is checked.
+        callbacks.ensure_awaiting_feedback(ticket)
+        if not form.validate_on_submit():
+            return _feedback_page(ticket, form, 400)
         callbacks.give_feedback(ticket, form.answer.data, current_user,
                                 expected_version=_version())
     except DomainError as exc:

@@ -176,6 +176,10 @@ def ticket_transition(number: str):
             form.engineer_no.errors.append(_("No active employee has this number."))
             return _detail(ticket, form, 400)
     version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    if form.action.data in tickets.SCREEN_ACTIONS:
+        flash(_("Use the callback or feedback page for this step: it records the survey."),
+              "error")
+        return _detail(ticket, form, 409)
     try:
         tickets.transition(ticket, form.action.data, current_user, form.remark.data,
                            expected_version=version, engineer=engineer)

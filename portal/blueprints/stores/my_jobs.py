@@ -16,6 +16,8 @@ from portal.services.permissions import ensure_visible, permission_required
 from portal.timeutil import to_local
 
 NAV_LINKS.append(("stores.my_jobs", _l("My jobs"), "stores.view"))
+# The engineer's 待反馈 list lives with the callbacks; technicians reach it from here.
+NAV_LINKS.append(("hotline.feedback_list", _l("Awaiting my feedback"), "stores.view"))
 
 
 @bp.get("/my-jobs")
