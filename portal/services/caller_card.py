@@ -48,8 +48,8 @@ def load(customer: Customer, today: date) -> CallerCard:
             .options(selectinload(CallRecord.agent))
             .order_by(CallRecord.called_at.desc()).limit(10))),
         complaints=list(db.session.scalars(
-            sa.select(Complaint).where(Complaint.customer_id == cid,
-                                       Complaint.status != ComplaintStatus.CLOSED)
+            sa.select(Complaint).where(Complaint.customer_id == cid, Complaint.status.not_in(
+                [ComplaintStatus.CLOSED, ComplaintStatus.INVALID]))
             .order_by(Complaint.id.desc()).limit(10))),
         callbacks=list(db.session.scalars(
             sa.select(Callback).where(Callback.customer_id == cid,

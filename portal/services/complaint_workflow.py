@@ -52,10 +52,11 @@ def _t(action, sources, target, allowed, label, guard=None):
 
 
 TRANSITIONS: list[Transition] = [
-    # Judgement (是否有效): not valid → a polite reply closes it; valid → department + handler.
+    # Judgement (是否有效): valid → department + handler; not valid → a polite reply closes it.
+    # Assigning comes first: it is the button a plain Enter presses.
+    *_t("assign", S.REGISTERED, S.ASSIGNED, {"hotline.view"}, _l("Valid: assign handler")),
     *_t("judge_invalid", S.REGISTERED, S.INVALID, {"hotline.view"},
         _l("Not valid: reply and close")),
-    *_t("assign", S.REGISTERED, S.ASSIGNED, {"hotline.view"}, _l("Valid: assign handler")),
     # A handler who is away or wrongly chosen is replaced by the team lead or the manager.
     *_t("reassign", S.ASSIGNED, S.ASSIGNED, {"hotline.lead", "complaints.approve"},
         _l("Reassign")),

@@ -281,7 +281,7 @@ def _time(value: datetime | None, now: datetime, not_before: datetime | None, na
 def _handler(data: StepInput) -> tuple[Employee, Department | None]:
     number = _clean(data.handler_no)
     if not number:
-        raise DomainError(_("Please give the handler's employee no. (工号)."), field="handler_no")
+        raise DomainError(_("Please give the handler's employee no."), field="handler_no")
     handler = db.session.scalar(sa.select(Employee).where(Employee.employee_no == number,
                                                           Employee.active))
     if handler is None:
@@ -482,10 +482,12 @@ def search_statement(filters: ComplaintFilters, user: Employee):
         stmt = stmt.where(Complaint.received_at < local_day_end_utc(filters.date_to))
     if filters.text:
         text = filters.text.strip()
+        # Complaint columns have the database's collation, where a LIKE prefix is the safe
+        # form; customer names are "C"-collated for the index range of `prefix`.
         stmt = stmt.where(sa.or_(
-            prefix(Complaint.number, text.upper()),
-            prefix(Complaint.complainant, text),
-            prefix(Complaint.phone, text),
+            Complaint.number.startswith(text.upper(), autoescape=True),
+            Complaint.complainant.startswith(text, autoescape=True),
+            Complaint.phone.startswith(text, autoescape=True),
             Complaint.customer_id.in_(sa.select(Customer.id).where(prefix(Customer.name, text))),
             Complaint.ticket_id.in_(sa.select(Ticket.id).where(Ticket.number == text.upper())),
         ))

@@ -18,6 +18,8 @@ from portal.timeutil import to_local
 NAV_LINKS.append(("stores.my_jobs", _l("My jobs"), "stores.view"))
 # The engineer's 待反馈 list lives with the callbacks; technicians reach it from here.
 NAV_LINKS.append(("hotline.feedback_list", _l("Awaiting my feedback"), "stores.view"))
+# Complaints assigned to store staff are handled on the complaint's own page.
+NAV_LINKS.append(("hotline.complaint_list", _l("My complaints"), "stores.view"))
 
 
 @bp.get("/my-jobs")
