@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils
 export FLASK_APP := portal
 
-.PHONY: run test install install-test translations lint i18n-update serve clean
+.PHONY: run test install install-test translations lint i18n-update serve clean docs-preview
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test: install-test translations
 i18n-update: install-test
 	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -q -N -i portal/translations/messages.pot -d portal/translations
+
+docs-preview: install translations
+	./scripts/ensure-debian-packages.sh fonts-wqy-microhei poppler-utils
+	$(BIN)/python scripts/docs_preview.py
 
 clean:
 	rm -rf $(VENV) instance/portal.db

@@ -20,6 +20,7 @@ NAV_LINKS.append(("stores.my_jobs", _l("My jobs"), "stores.view"))
 NAV_LINKS.append(("hotline.feedback_list", _l("Awaiting my feedback"), "stores.view"))
 # Complaints assigned to store staff are handled on the complaint's own page.
 NAV_LINKS.append(("hotline.complaint_list", _l("My complaints"), "stores.view"))
+NAV_LINKS.append(("documents.letter_list", _l("Contact letters"), "stores.view"))
 
 
 @bp.get("/my-jobs")
