@@ -8,7 +8,13 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import (
-    DispatchCategory, Employee, PermissionGroup, Priority, Ticket, TicketStatus, WorkLog,
+    DispatchCategory,
+    Employee,
+    PermissionGroup,
+    Priority,
+    Ticket,
+    TicketStatus,
+    WorkLog,
 )
 from portal.models.base import utcnow
 from portal.services import DomainError, dispatch, work_reports
@@ -33,6 +39,16 @@ def _technician(no: str, name: str, branch: str = "S4001", skills: str = "玻璃
     return tech
 
 
+def tomorrow_at(hour: int):
+    """A UTC instant tomorrow at `hour` China time: tests must not depend on the clock."""
+    from datetime import datetime, time
+
+    from portal.timeutil import local_to_utc
+
+    day = to_local(utcnow()).date() + timedelta(days=1)
+    return local_to_utc(datetime.combine(day, time(hour)))
+
+
 def _draft(techs, hours="2", when=None, **kw) -> dispatch.DispatchDraft:
     return dispatch.DispatchDraft(category=DispatchCategory.MAINTENANCE,
                                   planned_date=when or utcnow() + timedelta(hours=1),
@@ -54,7 +70,7 @@ def test_dispatch_moves_ticket_and_books_hours(ctx):
 def test_over_booking_warns_and_needs_confirmation(ctx):
     tech = factories.employee("30003")
     boss = factories.employee("30002")
-    when = utcnow() + timedelta(hours=2)
+    when = tomorrow_at(9)
     dispatch.create_dispatch(_surveyed(), _draft([tech], "6", when), boss)
     second = _surveyed()
     with pytest.raises(dispatch.DispatchWarnings) as exc:
@@ -113,8 +129,8 @@ def test_waiting_list_skips_tickets_needing_approval_and_puts_urgent_first(ctx):
 def test_board_orders_priority_work_first(ctx):
     tech = factories.employee("30003")
     boss = factories.employee("30002")
-    when = utcnow() + timedelta(hours=1)
-    later = when + timedelta(hours=2)
+    when = tomorrow_at(9)
+    later = tomorrow_at(14)
     normal = dispatch.create_dispatch(_surveyed(), _draft([tech], "1", when), boss)
     recall = dispatch.create_dispatch(_surveyed(), _draft([tech], "1", later,
                                                           priority=Priority.RECALL), boss)
@@ -140,7 +156,7 @@ def test_technician_day_start_log_finish(ctx):
     assert exc.value.field == "hours"
     dispatch.log_work(job, tech, Decimal("1.5"), "硅酮密封胶 1 支", "更换胶条")
     dispatch.finish_job(job, tech, "完工")
-    assert ticket.status == TicketStatus.HANDOVER_READY
+    assert ticket.status == TicketStatus.QA_PENDING  # on to the quality check (待质检)
     with pytest.raises(DomainError):
         dispatch.log_work(job, tech, Decimal("1"), None, None)
 
@@ -177,14 +193,17 @@ def test_dispatch_form_and_board_pages(app, client, auth):
     page = client.get(f"/stores/tickets/{number}").get_data(as_text=True)
     assert 'data-testid="dispatch-form"' in page
     token = auth.csrf_token(f"/stores/tickets/{number}")
-    when = to_local(utcnow() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    planned = tomorrow_at(10)
+    when = to_local(planned).strftime("%Y-%m-%dT%H:%M")
     response = client.post(f"/stores/tickets/{number}/dispatch", data={
         "csrf_token": token, "category": "2", "priority": "normal", "planned_date": when,
         "technician_ids": str(tech_id), "planned_hours": "1.5"})
     assert response.status_code == 302
-    board = client.get("/stores/dispatch").get_data(as_text=True)
+    board = client.get(f"/stores/dispatch?day={to_local(planned).date().isoformat()}").get_data(
+        as_text=True)
     assert 'data-technician="30003"' in board and number in board
-    log = client.get("/stores/dispatch/log").get_data(as_text=True)
+    log = client.get(f"/stores/dispatch/log?day={to_local(planned).date().isoformat()}"
+                     ).get_data(as_text=True)
     assert number in log
     auth.logout()
     auth.login("30001")
@@ -193,3 +212,17 @@ def test_dispatch_form_and_board_pages(app, client, auth):
     auth.login("30003")
     jobs = client.get("/stores/my-jobs").get_data(as_text=True)
     assert f'data-testid="job-{number}"' in jobs
+
+
+def test_work_waits_while_additional_work_awaits_the_customer(ctx, monkeypatch):
+    tech = factories.employee("30003")
+    ticket = _surveyed()
+    job = dispatch.create_dispatch(ticket, _draft([tech]), factories.employee("30002"))
+    pending = type("Revision", (), {"revision": 2})()
+    monkeypatch.setattr(dispatch.estimates, "awaiting_customer", lambda t: pending)
+    with pytest.raises(DomainError):
+        dispatch.start_job(job, tech)
+    db.session.rollback()
+    monkeypatch.setattr(dispatch.estimates, "awaiting_customer", lambda t: None)
+    dispatch.start_job(job, tech)
+    assert db.session.get(Ticket, ticket.id).status == TicketStatus.IN_WORK

@@ -14,7 +14,9 @@ from portal.extensions import db
 from portal.models import DocumentCounter
 from portal.models.base import utcnow
 
-KINDS = {"BX": "报修单", "TS": "投诉", "LLD": "领料单", "LXH": "联络函"}
+# Every kind of numbered document, with what it is (for operators reading the counters).
+KINDS = {"BX": "报修单", "TS": "投诉", "LLD": "领料单", "LXH": "联络函", "KH": "客户编号",
+         "DD": "服务销售订单", "PG": "委托安装派工单", "SJ": "客户商品领取收据"}
 
 
 def next_number(kind: str, year: int | None = None) -> str:
