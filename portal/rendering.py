@@ -22,7 +22,8 @@ def render(template: str, fragment: str | None = None, status: int = 200, **cont
 
 def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site: an open redirect would let a phishing link borrow our pages."""
-    if target:
+    # urlsplit drops control characters before parsing, but a redirect header refuses them.
+    if target and not any(ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//"):
