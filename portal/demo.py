@@ -240,14 +240,15 @@ FAULTS = ("玻璃门关不严", "地弹簧漏油", "淋浴房胶条老化", "抽
 
 # (action, by) steps a demo ticket may have gone through, in order.
 DEMO_PATH = (("survey_done", "30001"), ("dispatch", "30002"), ("start_work", "30003"),
-             ("finish_work", "30003"), ("close", "20001"))
+             ("finish_work", "30003"), ("qa_pass", "50001"), ("accept_handover", "30001"))
 
 
 def seed_tickets(count: int = 60) -> int:
     """Calls and tickets in every stage, made through the services like real work."""
+    from portal.demo_quality import demo_step
     from portal.models import CallCategory, Ticket
     from portal.services.calls import CallDraft, save_call
-    from portal.services.tickets import TicketDraft, create_ticket, transition
+    from portal.services.tickets import TicketDraft, create_ticket
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)):
         return 0
@@ -266,7 +267,7 @@ def seed_tickets(count: int = 60) -> int:
                                            urgent=n % 9 == 0, call_record_id=call.id),
                                call.agent)
         for action, who in DEMO_PATH[: n % (len(DEMO_PATH) + 1)]:
-            transition(ticket, action, _employee(who))
+            demo_step(ticket, action, _employee(who))
     return len(customers)
 
 
@@ -285,5 +286,11 @@ def seed_all(customers: int = 200) -> dict[str, int]:
             "customers": seed_customers(customers),
         }
         db.session.commit()
+        from portal.demo_quality import seed_checklists
+
+        counts["quality checklists"] = seed_checklists()
         counts["tickets"] = seed_tickets(min(60, customers))
+        from portal.demo_warehouse import seed_warehouse
+
+        counts["warehouse records"] = seed_warehouse()
     return counts

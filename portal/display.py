@@ -43,7 +43,8 @@ def format_d(value: date | None) -> str:
 
 
 def audit_action_label(action: str) -> str:
-    return {"create": _("Created"), "update": _("Changed"), "delete": _("Deleted")}.get(
+    return {"create": _("Created"), "update": _("Changed"), "delete": _("Deleted"),
+            "refused": _("Refused")}.get(
         action, action)
 
 

@@ -3,8 +3,11 @@
 Builds sample records in a throw-away SQLite database (the instance database is not
 touched): a customer with rare characters in the name (璟, 燊, 堃), a ticket with mixed
 Chinese, Latin, digits and ¥, a short and a three-page contact letter, and a contract
-expiry callback. Writes build/docs-preview/<document>.pdf and one PNG per page
-(<document>-<page>.png, by pdftoppm from poppler-utils).
+expiry callback; and through the store services a reception, an inspection report with NG
+points, an approved estimate and a three-page additional-work revision, a dispatch with
+work logs, and two goods receipts (one returned, so void). Writes
+build/docs-preview/<document>.pdf and one PNG per page (<document>-<page>.png, by pdftoppm
+from poppler-utils).
 
     .venv/bin/python scripts/docs_preview.py [--out build/docs-preview] [--dpi 80]
 """
@@ -107,6 +110,124 @@ def build_samples(letter_paragraphs: int = 24) -> dict:
             "callback": callback, "agent": agent}
 
 
+ESTIMATE_LINE = "第 {n} 段隔断密封胶条更换（含旧胶清理）"
+
+
+def build_store_samples(samples: dict, estimate_lines: int = 60) -> dict:
+    """The store documents' records for the sample ticket, built through the services.
+
+    Reception (survey done) → inspection report with NG points, confirmed → estimate
+    revision 1, approved → dispatch with technician, QA inspector and cleaner, started, hours
+    logged → additional work: revision 2 with `estimate_lines` lines (three pages), waiting
+    for the customer → goods taken in twice, one lot handed back (void receipt).
+    """
+    from decimal import Decimal
+
+    from portal.models import (
+        DispatchCategory,
+        InspectionPosition,
+        LineKind,
+        PaymentMethod,
+        Priority,
+        ProblemPoint,
+        Warranty,
+    )
+    from portal.models.base import utcnow
+    from portal.services import dispatch, estimates, goods_in, reception
+    from portal.services.audit import acting_as
+
+    def employee(no: str):
+        import sqlalchemy as sa
+
+        from portal.extensions import db
+        from portal.models import Employee
+
+        return db.session.scalar(sa.select(Employee).where(Employee.employee_no == no))
+
+    ticket = samples["ticket"]
+    rep, boss, tech = employee("30001"), employee("30002"), employee("30003")
+    with acting_as(rep.id, "docs-preview"):
+        reception.record_reception(ticket, reception.ReceptionInput(
+            request="客户要求更换会议室玻璃门地弹簧，并检查隔断密封胶条；希望周六上午施工。",
+            warranty=Warranty.OUT), rep, survey_done=True)
+        lines = [reception.InspectionLineInput(position=p, ok=True)
+                 for p in reception.FIXED_POSITIONS]
+        lines[0] = reception.InspectionLineInput(
+            InspectionPosition.GLASS_FRONT, ok=False,
+            problems=(ProblemPoint.SCRATCHED, ProblemPoint.DIRTY),
+            description="门扇正面距把手 20 cm 处划痕约 3 cm，表面有胶渍")
+        lines[4] = reception.InspectionLineInput(
+            InspectionPosition.CORNER_3, ok=False, problems=(ProblemPoint.BROKEN,),
+            description="左下角崩边约 5 mm")
+        lines.append(reception.InspectionLineInput(InspectionPosition.ADDED, ok=True,
+                                                   label="不锈钢拉手"))
+        report = reception.save_inspection(ticket, lines, rep)
+        reception.confirm_inspection(report, "欧阳璟")
+
+        first = estimates.start(ticket, rep)
+        estimates.update_header(first, estimates.EstimateHeader(
+            promised_at=utcnow() + timedelta(days=3), payment_method=PaymentMethod.MOBILE,
+            without_asking="更换损坏的密封胶条（¥50 以内）；清洁玻璃表面胶渍。"))
+        for code, quantity in (("AZ-002", "1"), ("PJ-001", "1"), ("PJ-003", "2")):
+            item = _price_item(code)
+            estimates.add_price_line(first, item, Decimal(quantity))
+        estimates.add_free_line(first, LineKind.TRANSPORT, "上门运输费（徐汇区内）", Decimal(1),
+                                Decimal("60.00"))
+        estimates.approve(first, "欧阳璟", None, rep)
+
+    with acting_as(boss.id, "docs-preview"):
+        job = dispatch.create_dispatch(ticket, dispatch.DispatchDraft(
+            category=DispatchCategory.MAINTENANCE, priority=Priority.BOOKED_RETURN,
+            planned_date=utcnow() + timedelta(hours=2), technician_ids=[tech.id],
+            qa_inspector_id=employee("50001").id, cleaner_id=rep.id,
+            promised_handover_at=utcnow() + timedelta(days=3),
+            note="带好玻璃吸盘和地弹簧专用扳手；B1 停车场进场，货梯需提前预约。",
+            confirm_warnings=True), boss)
+    with acting_as(tech.id, "docs-preview"):
+        dispatch.start_job(job, tech)
+        dispatch.log_work(job, tech, Decimal("1.5"), "玻璃门地弹簧 ×1", "拆除旧地弹簧，清理地槽")
+        dispatch.log_work(job, tech, Decimal("0.75"), None, "安装调试，门扇回位正常")
+
+    with acting_as(rep.id, "docs-preview"):
+        second = estimates.add_work(first, rep)
+        for n in range(1, estimate_lines + 1):
+            estimates.add_free_line(second, LineKind.LABOUR if n % 3 else LineKind.PART,
+                                    ESTIMATE_LINE.format(n=n), Decimal("1.5"),
+                                    Decimal("35.00"), hours=Decimal("0.5"))
+        estimates.update_header(second, estimates.EstimateHeader(
+            promised_at=utcnow() + timedelta(days=5), payment_method=PaymentMethod.MOBILE,
+            without_asking=second.without_asking, note="追加：隔断密封胶条全部更换。"))
+
+        kept = goods_in.take_in(ticket, "玻璃门地弹簧（旧件）1 个，含盖板及 2 颗固定螺丝",
+                                "外壳有油污，盖板轻微划伤", rep)
+        returned = goods_in.take_in(ticket, "不锈钢拉手 1 副（璟燊堃定制款）", None, rep)
+        goods_in.hand_back(returned, "欧阳璟", rep)
+    return {"inspection": report, "estimate": first, "long_estimate": second,
+            "dispatch": job, "goods": kept, "goods_void": returned}
+
+
+def _price_item(code: str):
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import PriceItem
+
+    return db.session.scalar(sa.select(PriceItem).where(PriceItem.code == code))
+
+
+def store_jobs(samples: dict) -> dict:
+    from portal.blueprints.documents import store_printing as documents
+
+    return {
+        "estimate": documents.estimate(samples["estimate"]),
+        "estimate_long": documents.estimate(samples["long_estimate"]),
+        "dispatch_order": documents.dispatch(samples["dispatch"]),
+        "inspection_report": documents.inspection(samples["inspection"]),
+        "goods_receipt": documents.goods_receipt(samples["goods"]),
+        "goods_receipt_void": documents.goods_receipt(samples["goods_void"]),
+    }
+
+
 def jobs(samples: dict) -> dict:
     from portal.services import pdf
 
@@ -136,7 +257,8 @@ def main() -> int:
         app = sample_app(Path(tmp) / "preview.db")
         with app.test_request_context():
             samples = build_samples()
-            for name, job in jobs(samples).items():
+            samples.update(build_store_samples(samples))
+            for name, job in {**jobs(samples), **store_jobs(samples)}.items():
                 data = pdf.render_job(job, printed_by=samples["agent"])
                 (out / f"{name}.pdf").write_bytes(data)
                 for old in out.glob(f"{name}-*.png"):

@@ -55,3 +55,20 @@ def ticket(owner: Customer | None = None, by: str = "20001", **fields):
     values = dict(customer=owner, short_text="玻璃门关不上")
     values.update(fields)
     return create_ticket(TicketDraft(**values), employee(by))
+
+
+# The whole life of a ticket up to 已销单, in the order the workflow demands, with who does it.
+CLOSE_PATH = (("survey_done", "30001"), ("dispatch", "30002"), ("start_work", "30003"),
+              ("finish_work", "30003"), ("qa_pass", "50001"), ("accept_handover", "30001"))
+
+
+def close_ticket(ticket, until: str = "accept_handover"):
+    """Walk `ticket` along CLOSE_PATH (through the real services) up to and including `until`."""
+    from portal.demo_quality import demo_step, seed_checklists
+
+    seed_checklists()
+    for action, who in CLOSE_PATH:
+        demo_step(ticket, action, employee(who))
+        if action == until:
+            break
+    return ticket

@@ -343,16 +343,7 @@ def test_branch_queue_shows_only_the_branch_tickets(app, client, auth):
 def test_callback_steps_are_not_bare_buttons(app, client, auth):
     """callback_done needs the survey: the ticket page links to it and refuses the shortcut."""
     with app.app_context():
-        ticket = factories.ticket()
-        for action, who in (("survey_done", "30001"), ("dispatch", "30002"),
-                            ("start_work", "30003"), ("finish_work", "30003")):
-            from portal.services.tickets import transition
-
-            transition(ticket, action, factories.employee(who))
-        ticket.status = TicketStatus.HANDOVER_READY
-        db.session.commit()
-        transition(ticket, "close", factories.employee("20001"))
-        number = ticket.number
+        number = factories.close_ticket(factories.ticket()).number
     auth.login("20001")
     page = client.get(f"/hotline/tickets/{number}").get_data(as_text=True)
     assert 'data-action="callback_done"' not in page and 'data-testid="callback-link"' in page

@@ -92,3 +92,9 @@ def test_caller_card_shows_products_tickets_and_calls(app, auth, client):
     html = client.get(f"/hotline/customers/{cid}").get_data(as_text=True)
     assert "SNCARD001" in html and number in html and "门框变形" in html
     assert "In warranty" in html or "保修" in html
+
+
+def test_phone_suffix_keeps_its_leading_zero(ctx):
+    factories.customer(name="尾号零", phone_mobile="13800005206")
+    factories.customer(name="尾号一", phone_mobile="13800015206")
+    assert [c.name for c in lookup("05206")] == ["尾号零"]

@@ -226,3 +226,27 @@ def test_work_waits_while_additional_work_awaits_the_customer(ctx, monkeypatch):
     monkeypatch.setattr(dispatch.estimates, "awaiting_customer", lambda t: None)
     dispatch.start_job(job, tech)
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.IN_WORK
+
+
+def test_dispatch_with_a_parts_requisition(ctx):
+    from portal.models import Requisition, RequisitionStatus
+    from tests import test_warehouse_factories as wf
+
+    spring = wf.part(part_no="PJ-901", name="玻璃门地弹簧")
+    wf.stock_in(spring, 5)
+    ticket = _surveyed()
+    boss = factories.employee("30002")
+    with pytest.raises(DomainError) as exc:
+        dispatch.requisition_lines("PJ-999 × 1")
+    assert exc.value.field == "requisition"
+    with pytest.raises(DomainError):
+        dispatch.requisition_lines("PJ-901 × 1.5")  # counted in whole pieces
+    draft = _draft([factories.employee("30003")], parts=dispatch.requisition_lines(
+        "pj-901 × 2\n\n"))
+    booked = dispatch.create_dispatch(ticket, draft, boss)
+    requisition = db.session.scalars(sa.select(Requisition)).one()
+    assert requisition.ticket_id == ticket.id and requisition.warehouse.code == "W01"
+    assert requisition.status == RequisitionStatus.APPROVED  # straight into the clerk's queue
+    assert requisition.remark == booked.number
+    assert [(line.part.part_no, line.quantity) for line in requisition.lines] == [
+        ("PJ-901", Decimal(2))]

@@ -3,17 +3,24 @@
 import pytest
 import sqlalchemy as sa
 
+from portal.demo_quality import demo_step, seed_checklists
 from portal.extensions import db
 from portal.models import (
+    Acceptance,
+    Accessories,
     BranchArea,
     Callback,
     CallbackKind,
+    CheckVerdict,
+    QualityCheck,
+    Satisfaction,
     ServiceItem,
     Ticket,
     TicketKind,
     TicketStatus,
 )
-from portal.services import DomainError
+from portal.models.base import utcnow
+from portal.services import DomainError, quality
 from portal.services.ticket_workflow import TRANSITIONS
 from portal.services.tickets import (
     StaleTicket,
@@ -26,8 +33,30 @@ from portal.services.tickets import (
 from tests import factories
 
 # A demo user holding each permission, and one who does not.
-HOLDER = {"stores.view": "30001", "stores.supervise": "30002", "hotline.view": "20001"}
-OUTSIDER = {"stores.view": "20001", "stores.supervise": "30001", "hotline.view": "40001"}
+HOLDER = {"stores.view": "30001", "stores.supervise": "30002", "hotline.view": "20001",
+          "qa.inspect": "50001", "qa.handover": "30001"}
+OUTSIDER = {"stores.view": "20001", "stores.supervise": "30001", "hotline.view": "40001",
+            "qa.inspect": "30001", "qa.handover": "20001"}
+
+
+def _record_behind(step, ticket: Ticket) -> None:
+    """The QA rows move only on their record: a signed check, or the customer's acceptance."""
+    inspector = factories.employee("50001")
+    now = utcnow()
+    if step.action in ("qa_pass", "qa_fail"):
+        seed_checklists()
+        verdict = CheckVerdict.PASSED if step.action == "qa_pass" else CheckVerdict.FAILED
+        db.session.add(QualityCheck(
+            number=f"ZJT{ticket.id:06d}", ticket_id=ticket.id,
+            checklist=quality.checklist_for(ticket), attempt=quality.current_attempt(ticket),
+            inspector_id=inspector.id, verdict=verdict, signed_at=now,
+            signed_name=inspector.name, signed_by_id=inspector.id))
+    elif step.action == "accept_handover":
+        db.session.add(Acceptance(
+            ticket_id=ticket.id, work_complete=True, system_works=True,
+            accessories=Accessories.YES, satisfaction=Satisfaction.SATISFIED,
+            customer_name="王先生", accepted_at=now, recorded_by_id=inspector.id))
+    db.session.commit()
 
 
 def _ticket_in(status: TicketStatus, kind: TicketKind, needs_approval: bool) -> Ticket:
@@ -52,6 +81,7 @@ def test_each_transition_moves_the_ticket_and_records_it(ctx, step):
     if step.action == "give_feedback":
         ticket.feedback_engineer = actor
         db.session.commit()
+    _record_behind(step, ticket)
     transition(ticket, step.action, actor, remark="备注", engineer=engineer)
     assert ticket.status == (step.target or step.source)
     last = ticket.events[-1]
@@ -65,6 +95,7 @@ def test_each_transition_is_refused_without_its_permission(ctx, step):
     kind = sorted(step.kinds, key=lambda k: k.value)[0]
     ticket = _ticket_in(step.source, kind, needs_approval=step.action in ("approve", "refuse"))
     ticket.hq_requested = step.action == "department_reply"
+    _record_behind(step, ticket)
     with pytest.raises(TransitionRefused):
         transition(ticket, step.action, factories.employee(OUTSIDER[step.permission]),
                    remark="x", engineer=factories.employee("30003"))
@@ -123,10 +154,12 @@ def test_refusal_needs_a_remark(ctx):
 
 
 def test_closing_schedules_a_callback_in_three_days(ctx):
+    seed_checklists()
     ticket = factories.ticket()
     for action, who in (("survey_done", "30001"), ("dispatch", "30002"), ("start_work", "30003"),
-                        ("finish_work", "30003"), ("close", "20001")):
-        transition(ticket, action, factories.employee(who))
+                        ("finish_work", "30003"), ("qa_pass", "50001"),
+                        ("accept_handover", "30001")):
+        demo_step(ticket, action, factories.employee(who))
     callback = db.session.scalars(sa.select(Callback).where(Callback.ticket_id == ticket.id)).one()
     assert callback.kind == CallbackKind.AFTER_SERVICE
     assert abs((callback.due_at - ticket.closed_at).total_seconds() - 3 * 86400) < 5

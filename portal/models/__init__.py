@@ -22,8 +22,38 @@ from portal.models.hotline import (
     ComplaintStatus,
     Satisfaction,
 )
+from portal.models.inventory import (
+    CountStatus,
+    DamageProposal,
+    DamageReport,
+    DamageStatus,
+    MovementKind,
+    Part,
+    Requisition,
+    RequisitionLine,
+    RequisitionStatus,
+    ReturnReport,
+    ReturnStatus,
+    StockBalance,
+    StockCondition,
+    StockCount,
+    StockCountLine,
+    StockMovement,
+    StockReceipt,
+    StockReceiptLine,
+)
 from portal.models.org import BranchArea, Department, OrgKind, OrgUnit
 from portal.models.pricing import PriceItem, PriceKind
+from portal.models.quality import (
+    Acceptance,
+    Accessories,
+    Checklist,
+    ChecklistItem,
+    CheckResult,
+    CheckVerdict,
+    ItemOutcome,
+    QualityCheck,
+)
 from portal.models.stores import (
     PRIORITY_ORDER,
     Appointment,
@@ -75,4 +105,12 @@ __all__ = [
     "PermissionGroup", "PriceItem", "PriceKind", "Product", "ProductUse", "Satisfaction",
     "ServiceClass", "ServiceItem", "Ticket", "TicketEvent", "TicketItem", "TicketKind",
     "TicketStatus", "TicketTiming", "employee_groups",
+    # warehouse
+    "CountStatus", "DamageProposal", "DamageReport", "DamageStatus", "MovementKind", "Part",
+    "Requisition", "RequisitionLine", "RequisitionStatus", "ReturnReport", "ReturnStatus",
+    "StockBalance", "StockCondition", "StockCount", "StockCountLine", "StockMovement",
+    "StockReceipt", "StockReceiptLine",
+    # quality
+    "Acceptance", "Accessories", "CheckResult", "CheckVerdict", "Checklist", "ChecklistItem",
+    "ItemOutcome", "QualityCheck",
 ]

@@ -67,6 +67,8 @@ class TicketStatus(LabelledEnum):
     ZBHF = ("ZBHF", _l("ZBHF Department replied"))
     DISPATCHED = ("DISPATCHED", _l("Dispatched"))
     IN_WORK = ("IN_WORK", _l("In work"))
+    QA_PENDING = ("QA_PENDING", _l("Waiting for quality check"))  # 待质检
+    REWORK = ("REWORK", _l("Rework"))  # 返工: failed the check, back to dispatch
     HANDOVER_READY = ("HANDOVER_READY", _l("Ready for handover"))
     CLOSED = ("CLOSED", _l("Closed"))
     AWAITING_FEEDBACK = ("AWAITING_FEEDBACK", _l("Awaiting feedback"))

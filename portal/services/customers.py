@@ -66,8 +66,10 @@ def lookup(query: str, limit: int = 10) -> list[Customer]:
         if len(digits) >= MIN_PHONE_DIGITS:
             ids += _ids(sa.select(CustomerPhone.customer_id).where(
                 prefix(CustomerPhone.digits, digits)), limit)
+            # The end of a number keeps its zeros: "05206" must not find "…15206".
+            tail = re.sub(r"\D", "", query)
             ids += _ids(sa.select(CustomerPhone.customer_id).where(
-                prefix(CustomerPhone.reversed_digits, digits[::-1])), limit)
+                prefix(CustomerPhone.reversed_digits, tail[::-1])), limit)
     if len(ids) < limit:
         ids += _ids(sa.select(Customer.id).where(prefix(Customer.name, query)), limit)
         ids += _ids(sa.select(Customer.id).where(Customer.code == query.upper()), 1)

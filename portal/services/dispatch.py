@@ -1,5 +1,6 @@
 """Dispatch (派工): assign people to a ticket, balance the board, and the technician's day."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,9 +17,10 @@ from portal.models import (
     DispatchAssignment,
     DispatchCategory,
     Employee,
-    Estimate,
-    EstimateStatus,
     LineKind,
+    OrgKind,
+    OrgUnit,
+    Part,
     PermissionGroup,
     Priority,
     Ticket,
@@ -26,8 +28,9 @@ from portal.models import (
     WorkLog,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, tickets
+from portal.services import DomainError, estimates, requisitions, tickets
 from portal.services.numbering import next_number
+from portal.services.stock import check_quantity
 from portal.timeutil import local_day_end_utc, local_day_start_utc, to_local
 
 DAY_CAPACITY = Decimal("8")  # a technician's bookable hours per day
@@ -46,6 +49,7 @@ class DispatchDraft:
     promised_handover_at: datetime | None = None
     note: str | None = None
     confirm_warnings: bool = False  # the supervisor saw the warnings and dispatches anyway
+    parts: list = field(default_factory=list)  # (Part, quantity) for the 领料单, if any
 
 
 @dataclass
@@ -66,10 +70,7 @@ def technicians_of(branch_id: int) -> list[Employee]:
 
 def estimated_hours(ticket: Ticket) -> Decimal:
     """Standard hours from the approved estimate: Σ hours × quantity of its labour lines."""
-    estimate = db.session.scalar(
-        sa.select(Estimate).where(Estimate.ticket_id == ticket.id,
-                                  Estimate.status == EstimateStatus.APPROVED)
-        .order_by(Estimate.revision.desc()).limit(1))
+    estimate = estimates.approved(ticket)
     if estimate is None:
         return Decimal(0)
     return sum((line.hours * line.quantity for line in estimate.lines
@@ -183,6 +184,12 @@ def create_dispatch(ticket: Ticket, draft: DispatchDraft, by: Employee) -> Dispa
             Dispatch.ticket_id == ticket.id, Dispatch.active)):
         previous.active = False  # a re-dispatch (rework) replaces the earlier booking
     db.session.add(dispatch)
+    if draft.parts:
+        # The supervisor raises and approves the parts requisition with the dispatch: the
+        # warehouse sees it in its queue at once, and both stand or fall together.
+        branch = db.session.get(OrgUnit, ticket.branch_id)
+        requisitions.build_requisition(ticket, branch, warehouse_for(branch), draft.parts, by,
+                                       remark=dispatch.number, approved=True)
     tickets.transition(ticket, "dispatch", by, remark=draft.note)  # commits both
     return dispatch
 
@@ -197,15 +204,58 @@ class DispatchWarnings(DomainError):
         self.warnings = warnings
 
 
+def warehouse_for(branch: OrgUnit) -> OrgUnit:
+    """The warehouse of the branch's region, which supplies its parts."""
+    warehouse = db.session.scalar(
+        sa.select(OrgUnit).where(OrgUnit.kind == OrgKind.WAREHOUSE, OrgUnit.active,
+                                 OrgUnit.parent_id == branch.parent_id)
+        .order_by(OrgUnit.code).limit(1))
+    if warehouse is None:
+        raise DomainError(_("No warehouse serves this branch's region."), field="requisition")
+    return warehouse
+
+
+def requisition_lines(text: str | None) -> list[tuple[Part, Decimal]]:
+    """Parse "part no. × quantity" lines (× or x or a space) into catalogue parts."""
+    lines = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        raw = raw.strip()
+        if not raw:
+            continue
+        match = re.match(r"^(\S+?)\s*(?:[×xX*]|\s)\s*(\d+(?:\.\d+)?)$", raw)
+        if match is None:
+            raise DomainError(_("Line %(n)s: write the part number, × and the quantity, e.g. "
+                                "PJ-001 × 2.", n=number), field="requisition")
+        part = db.session.scalar(sa.select(Part).where(Part.part_no == match.group(1).upper(),
+                                                       Part.active))
+        if part is None:
+            raise DomainError(_("Line %(n)s: no part %(part)s in the catalogue.", n=number,
+                                part=match.group(1)), field="requisition")
+        quantity = Decimal(match.group(2))
+        try:
+            check_quantity(quantity, part)
+        except DomainError as exc:
+            raise DomainError(_("Line %(n)s: %(reason)s", n=number, reason=exc.message),
+                              field="requisition") from exc
+        lines.append((part, quantity))
+    return lines
+
+
 def waiting_tickets(branch_id: int) -> list[Ticket]:
-    """Tickets the supervisor can dispatch, priority work first, then urgent, then oldest."""
+    """Tickets the supervisor can dispatch, priority work first, then urgent, then oldest.
+
+    Rework after a failed quality check (返工) is priority work; the board shows its failed
+    items from the qa_fail step on the ticket's timeline.
+    """
     rows = db.session.scalars(
         sa.select(Ticket).where(Ticket.branch_id == branch_id,
-                                Ticket.status.in_(READY_FOR_DISPATCH))
-        .options(selectinload(Ticket.customer), selectinload(Ticket.product))
+                                Ticket.status.in_([*READY_FOR_DISPATCH, TicketStatus.REWORK]))
+        .options(selectinload(Ticket.customer), selectinload(Ticket.product),
+                 selectinload(Ticket.events))
     ).all()
     ready = [t for t in rows if not (t.status == TicketStatus.KCJS and t.needs_approval)]
-    return sorted(ready, key=lambda t: (not t.urgent, t.created_at))
+    return sorted(ready, key=lambda t: (t.status != TicketStatus.REWORK, not t.urgent,
+                                        t.created_at))
 
 
 @dataclass
@@ -272,9 +322,19 @@ def _assigned(dispatch: Dispatch, technician: Employee) -> None:
         raise DomainError(_("This job is not assigned to you."))
 
 
+def _no_pending_additional_work(ticket: Ticket) -> None:
+    """客户批准追加工作: work stops until the customer approves the new estimate revision."""
+    pending = estimates.awaiting_customer(ticket)
+    if pending is not None:
+        raise DomainError(_("Additional work (estimate revision %(rev)s) waits for the "
+                            "customer's approval; the work cannot go on yet.",
+                            rev=pending.revision))
+
+
 def start_job(dispatch: Dispatch, technician: Employee) -> None:
     _assigned(dispatch, technician)
     ticket = db.session.get(Ticket, dispatch.ticket_id)
+    _no_pending_additional_work(ticket)
     dispatch.started_at = utcnow()
     tickets.transition(ticket, "start_work", technician)
 
@@ -297,10 +357,11 @@ def log_work(dispatch: Dispatch, technician: Employee, hours: Decimal,
 
 
 def finish_job(dispatch: Dispatch, technician: Employee, note: str | None = None) -> None:
-    """Finish: needs recorded hours; the ticket moves on (to QA once that step exists)."""
+    """Finish: needs recorded hours; the ticket moves on to the quality check (待质检)."""
     _assigned(dispatch, technician)
     if not dispatch.work_logs:
         raise DomainError(_("Record the hours worked before finishing."), field="hours")
     ticket = db.session.get(Ticket, dispatch.ticket_id)
+    _no_pending_additional_work(ticket)
     dispatch.finished_at = utcnow()
     tickets.transition(ticket, "finish_work", technician, remark=note)

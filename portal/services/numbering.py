@@ -16,7 +16,9 @@ from portal.models.base import utcnow
 
 # Every kind of numbered document, with what it is (for operators reading the counters).
 KINDS = {"BX": "报修单", "TS": "投诉", "LLD": "领料单", "LXH": "联络函", "KH": "客户编号",
-         "DD": "服务销售订单", "PG": "委托安装派工单", "SJ": "客户商品领取收据"}
+         "DD": "服务销售订单", "PG": "委托安装派工单", "SJ": "客户商品领取收据",
+         "RK": "入库单", "CK": "出库单", "TH": "退货单", "BS": "报损单", "PD": "盘点单",
+         "TZ": "库存调整表", "DB": "调拨单"}
 
 
 def next_number(kind: str, year: int | None = None) -> str:

@@ -12,6 +12,7 @@ from portal.models import (
     GoodsReceipt,
     Inspection,
     Reception,
+    Requisition,
     ServiceOrder,
     Ticket,
 )
@@ -26,6 +27,7 @@ class StoreWork:
     dispatches: list[Dispatch]  # newest first
     appointments: list[Appointment]
     goods: list[GoodsReceipt]
+    requisitions: list[Requisition]  # 领料单 raised for the ticket, with the warehouse's status
 
     @property
     def current_estimate(self) -> Estimate | None:
@@ -49,4 +51,5 @@ def load(ticket: Ticket) -> StoreWork:
         dispatches=rows(Dispatch, Dispatch.id.desc()),
         appointments=rows(Appointment, Appointment.starts_at),
         goods=rows(GoodsReceipt, GoodsReceipt.id),
+        requisitions=rows(Requisition, Requisition.id),
     )

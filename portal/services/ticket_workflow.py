@@ -38,6 +38,33 @@ def _no_approval_needed(ticket: Ticket) -> str | None:
     return None
 
 
+# The QA moves are the outcome of a record, not a button of their own: the quality service
+# writes the signed check (or the customer's acceptance) and then takes the step in the same
+# transaction. These guards keep the generic ticket form from skipping the record.
+def _no_passed_check(ticket: Ticket) -> str | None:
+    from portal.services import quality
+
+    if quality.current_verdict(ticket) != quality.CheckVerdict.PASSED:
+        return _("Sign the quality check with every item passed first.")
+    return None
+
+
+def _no_failed_check(ticket: Ticket) -> str | None:
+    from portal.services import quality
+
+    if quality.current_verdict(ticket) != quality.CheckVerdict.FAILED:
+        return _("Sign the quality check with the failed items first.")
+    return None
+
+
+def _no_acceptance(ticket: Ticket) -> str | None:
+    from portal.services import quality
+
+    if quality.acceptance_of(ticket) is None:
+        return _("Record the customer's acceptance of the handover first.")
+    return None
+
+
 @dataclass(frozen=True)
 class Transition:
     """One row. `target` None means the status stays (an event on the timeline only)."""
@@ -76,15 +103,25 @@ TRANSITIONS: list[Transition] = [
     # HQ / another department answered that request (相应部门回复).
     *_t("department_reply", (S.KCJS, S.ZGPZ), S.ZBHF, "hotline.view",
         _l("Department replied"), needs_remark=True, guard=_hq_not_asked),
-    # Work: dispatch, start, finish (the stores issue fills in who and when).
+    # Work: dispatch, start, finish (the stores issue fills in who and when). A dispatch out
+    # of REWORK is the re-installation (返工 / 第二次安装) after a failed quality check.
     *_t("dispatch", S.KCJS, S.DISPATCHED, "stores.supervise", _l("Dispatch"),
         guard=_approval_pending),
-    *_t("dispatch", (S.ZGPZ, S.ZBHF), S.DISPATCHED, "stores.supervise", _l("Dispatch")),
+    *_t("dispatch", (S.ZGPZ, S.ZBHF, S.REWORK), S.DISPATCHED, "stores.supervise",
+        _l("Dispatch")),
     *_t("start_work", S.DISPATCHED, S.IN_WORK, "stores.view", _l("Start work")),
-    *_t("finish_work", S.IN_WORK, S.HANDOVER_READY, "stores.view", _l("Finish work")),
-    # Closing the ticket (销单) by the agent who took the report, or after a refusal.
-    *_t("close", (S.HANDOVER_READY, S.BPZ), S.CLOSED, "hotline.view", _l("Close ticket"),
-        kinds=BOTH),
+    *_t("finish_work", S.IN_WORK, S.QA_PENDING, "stores.view", _l("Finish work")),
+    # Installation quality check (安装质量控制): signed off → handover, any failed item → rework.
+    *_t("qa_pass", S.QA_PENDING, S.HANDOVER_READY, "qa.inspect", _l("Quality check passed"),
+        guard=_no_passed_check),
+    *_t("qa_fail", S.QA_PENDING, S.REWORK, "qa.inspect", _l("Quality check failed"),
+        needs_remark=True, guard=_no_failed_check),
+    # Handover with the customer's acceptance (安装后交工 / 客户服务验收) closes the work (销单)
+    # and schedules the 3-day callback; no closing without that acceptance.
+    *_t("accept_handover", S.HANDOVER_READY, S.CLOSED, "qa.handover",
+        _l("Handover accepted by the customer"), guard=_no_acceptance),
+    # Closing after the supervisor refused the work.
+    *_t("close", S.BPZ, S.CLOSED, "hotline.view", _l("Close ticket"), kinds=BOTH),
     # Callback (回访): closed loop, or an engineer is named to answer (待反馈 → 已反馈).
     *_t("callback_done", (S.CLOSED, S.FEEDBACK_GIVEN), S.CALLED_BACK, "hotline.view",
         _l("Callback done"), kinds=BOTH),

@@ -9,4 +9,4 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 # not on the first print; init_pdf is idempotent, so create_app may call it as well.
 bp.record_once(lambda state: init_pdf(state.app))
 
-from portal.blueprints.documents import letters, printing  # noqa: E402, F401
+from portal.blueprints.documents import letters, printing, store_printing  # noqa: E402, F401

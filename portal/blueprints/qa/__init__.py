@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
 
-from portal.blueprints.qa import routes  # noqa: E402, F401
+from portal.blueprints.qa import checks, routes  # noqa: E402, F401

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Employee, OrgUnit, PermissionGroup
 from portal.models.base import utcnow
 from portal.rendering import render
-from portal.services import DomainError, dispatch
+from portal.services import DomainError, dispatch, requisitions
 from portal.services.permissions import permission_required
 from portal.timeutil import local_to_utc, to_local
 
@@ -69,6 +69,7 @@ def create_dispatch(number: str):
         planned_hours=form.planned_hours.data, note=form.note.data,
         confirm_warnings=form.confirm_warnings.data == "1")
     try:
+        draft.parts = dispatch.requisition_lines(form.requisition.data)
         booked = dispatch.create_dispatch(ticket, draft, current_user)
     except dispatch.DispatchWarnings as exc:
         db.session.rollback()
@@ -98,3 +99,18 @@ def dispatch_log():
     day, branch = chosen_day(), current_branch()
     return render("stores/dispatch_log.html", day=day, branch=branch, branches=branch_choices(),
                   dispatches=dispatch.day_log(branch.id, day) if branch else [])
+
+
+@bp.post("/tickets/<number>/requisition-check")
+@permission_required("stores.supervise")
+def requisition_check(number: str):
+    """Live stock for the parts typed into the dispatch form (库存状况), as the user types."""
+    ticket = load_ticket(number)
+    try:
+        lines = dispatch.requisition_lines(request.form.get("requisition"))
+        warehouse = dispatch.warehouse_for(db.session.get(OrgUnit, ticket.branch_id))
+    except DomainError as exc:
+        return render("stores/_stock_check.html", error=exc.message, rows=[], warehouse=None)
+    rows = [(part, quantity, requisitions.stock_status(part, warehouse))
+            for part, quantity in lines]
+    return render("stores/_stock_check.html", error=None, rows=rows, warehouse=warehouse)

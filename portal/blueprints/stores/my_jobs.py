@@ -83,4 +83,4 @@ def log_hours(dispatch_id: int):
 def finish_job(dispatch_id: int):
     note = request.form.get("note", "").strip()[:1000] or None
     return _act(dispatch_id, lambda job: dispatch.finish_job(job, current_user, note),
-                _("Job finished. The ticket moves on to handover."))
+                _("Job finished. The ticket moves on to the quality check."))

@@ -1,0 +1,36 @@
+"""Weekly KPIs (重要衡量指标跟踪表) and the daily issue report (每日发货报告)."""
+
+from datetime import date
+
+from flask import request
+
+from portal.blueprints.warehouse import bp
+from portal.blueprints.warehouse.routes import warehouse
+from portal.models.base import utcnow
+from portal.rendering import render
+from portal.services.permissions import permission_required
+from portal.services.warehouse_kpis import daily_issues, recent_weeks
+from portal.timeutil import to_local
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/kpis")
+@permission_required("warehouse.view")
+def kpis():
+    weeks = min(max(request.args.get("weeks", 4, type=int), 1), 26)
+    return render("warehouse/kpis.html", here=warehouse(),
+                  weeks=recent_weeks(warehouse().id, weeks, _day("until")), count=weeks)
+
+
+@bp.get("/daily-issues")
+@permission_required("warehouse.view")
+def daily_issue_report():
+    day = _day("day") or to_local(utcnow()).date()
+    return render("warehouse/daily_issues.html", here=warehouse(),
+                  report=daily_issues(warehouse().id, day))
