@@ -48,8 +48,8 @@ test: install-test translations
 	else echo "!! PostgreSQL not reachable at $(TEST_DATABASE_URL): the PostgreSQL run is SKIPPED"; fi
 
 i18n-update: install-test
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i portal/translations/messages.pot -d portal/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -N -i portal/translations/messages.pot -d portal/translations
 
 docs-preview: install translations
 	./scripts/ensure-debian-packages.sh fonts-wqy-microhei poppler-utils

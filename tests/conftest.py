@@ -111,6 +111,11 @@ class Auth:
         return self.client.post("/login", data={"employee_no": employee_no, "password": password,
                                                 "csrf_token": token})
 
+    def english(self):
+        """Switch the signed-in user to English, for tests that read English messages."""
+        token = self.csrf_token("/account/password")
+        self.client.post("/language", data={"locale": "en", "csrf_token": token})
+
     def logout(self):
         token = self.csrf_token("/account/password")
         return self.client.post("/logout", data={"csrf_token": token})

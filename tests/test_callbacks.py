@@ -76,7 +76,8 @@ def signed_in(app, employee_no: str):
                                            "csrf_token": csrf(page)})
     assert response.status_code == 302
     # English, so the messages asserted below stay readable whatever the catalogue holds.
-    client.post("/set-language", data={"locale": "en", "csrf_token": csrf(page)})
+    fresh = client.get("/account/password").get_data(as_text=True)  # sign-in renews the token
+    client.post("/language", data={"locale": "en", "csrf_token": csrf(fresh)})
     return client
 
 

@@ -6,6 +6,7 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.extensions import db
 from portal.models import (
@@ -339,7 +340,7 @@ def test_a_step_out_of_turn_answers_409_with_the_reason(app):
 
 def test_a_solution_goes_for_approval_only_when_complete(ctx):
     complaint = make_complaint(S.ASSIGNED)
-    with pytest.raises(TransitionRefused, match="chosen solution"):
+    with force_locale("en"), pytest.raises(TransitionRefused, match="chosen solution"):
         complaints.act(complaint, "propose", factories.employee("30002"),
                        StepInput(investigation="上门查看", cause="铰链未调", proposals="调试"))
     assert complaint.status == S.ASSIGNED and complaint.investigation is None

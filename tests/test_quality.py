@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.demo_quality import seed_checklists
 from portal.extensions import db
@@ -311,7 +312,7 @@ def test_saving_an_unchanged_checklist_keeps_its_version(ctx):
     ([quality.ItemDraft("玻璃完好"), quality.ItemDraft("玻璃完好")], "its own name"),
 ])
 def test_checklist_rules(ctx, items, message):
-    with pytest.raises(quality.DomainError) as exc:
+    with force_locale("en"), pytest.raises(quality.DomainError) as exc:
         quality.save_checklist("地板", "地板检查表", items, factories.employee("10001"))
     assert message in exc.value.message
     assert exc.value.field == "items"

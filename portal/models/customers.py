@@ -140,7 +140,7 @@ class Product(Audited, Deactivatable, Timestamps, db.Model):
     colour: Mapped[str | None] = mapped_column(sa.String(40))
     purchase_date: Mapped[date | None]
     use: Mapped[ProductUse | None] = mapped_column(enum_column(ProductUse))
-    warranty_end: Mapped[date | None]
+    warranty_end: Mapped[date | None] = mapped_column(index=True)  # contract-expiry scan
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"), index=True)
     po_number: Mapped[str | None] = mapped_column(sa.String(40))
 

@@ -90,6 +90,7 @@ class Ticket(Audited, Timestamps, db.Model):
     __table_args__ = (
         sa.Index("ix_tickets_branch_status", "branch_id", "status"),
         sa.Index("ix_tickets_status_created", "status", "created_at"),
+        sa.Index("ix_tickets_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,7 +102,7 @@ class Ticket(Audited, Timestamps, db.Model):
                                                  default=TicketStatus.TZJL)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"), index=True)
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id"), index=True)
-    serial_text: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    serial_text: Mapped[str | None] = mapped_column(search_string(40), index=True)
     serial_anomaly: Mapped[bool] = mapped_column(default=False, index=True)  # 序列号异常
     service_item: Mapped[ServiceItem] = mapped_column(enum_column(ServiceItem),
                                                       default=ServiceItem.REPAIR)

@@ -241,21 +241,33 @@ def requisition_lines(text: str | None) -> list[tuple[Part, Decimal]]:
     return lines
 
 
-def waiting_tickets(branch_id: int) -> list[Ticket]:
+def waiting_statement(branch_id: int):
     """Tickets the supervisor can dispatch, priority work first, then urgent, then oldest.
 
     Rework after a failed quality check (返工) is priority work; the board shows its failed
-    items from the qa_fail step on the ticket's timeline.
+    items from the qa_fail step on the ticket's timeline. Ordered in SQL so the board can
+    show the head of a long queue without loading it (ix_tickets_branch_status).
     """
-    rows = db.session.scalars(
-        sa.select(Ticket).where(Ticket.branch_id == branch_id,
-                                Ticket.status.in_([*READY_FOR_DISPATCH, TicketStatus.REWORK]))
+    return (
+        sa.select(Ticket)
+        .where(Ticket.branch_id == branch_id,
+               Ticket.status.in_([*READY_FOR_DISPATCH, TicketStatus.REWORK]),
+               sa.not_(sa.and_(Ticket.status == TicketStatus.KCJS, Ticket.needs_approval)))
+        .order_by(sa.case((Ticket.status == TicketStatus.REWORK, 0), else_=1),
+                  Ticket.urgent.desc(), Ticket.created_at, Ticket.id)
+    )
+
+
+def waiting_tickets(branch_id: int, limit: int = 50) -> list[Ticket]:
+    return list(db.session.scalars(
+        waiting_statement(branch_id).limit(limit)
         .options(selectinload(Ticket.customer), selectinload(Ticket.product),
-                 selectinload(Ticket.events))
-    ).all()
-    ready = [t for t in rows if not (t.status == TicketStatus.KCJS and t.needs_approval)]
-    return sorted(ready, key=lambda t: (t.status != TicketStatus.REWORK, not t.urgent,
-                                        t.created_at))
+                 selectinload(Ticket.events))))
+
+
+def waiting_count(branch_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        waiting_statement(branch_id).order_by(None).subquery())) or 0
 
 
 @dataclass

@@ -88,9 +88,10 @@ def dispatch_board():
     day, branch = chosen_day(), current_branch()
     rows = dispatch.board(branch.id, day) if branch else []
     waiting = dispatch.waiting_tickets(branch.id) if branch else []
+    waiting_total = dispatch.waiting_count(branch.id) if branch else 0
     return render("stores/dispatch_board.html", "stores/_board.html", day=day, branch=branch,
                   branches=branch_choices(), rows=rows, waiting=waiting,
-                  capacity=dispatch.DAY_CAPACITY, now=utcnow())
+                  waiting_total=waiting_total, capacity=dispatch.DAY_CAPACITY, now=utcnow())
 
 
 @bp.get("/dispatch/log")
