@@ -124,7 +124,8 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.services.permissions import areas_for
 
     app.jinja_env.filters.update(attr_path=display.attr_path, display=display.display,
-                                 datetime=display.format_dt, date=display.format_d)
+                                 datetime=display.format_dt, date=display.format_d,
+                                 qty=display.quantity)
     from portal.services.tickets import due_callbacks
 
     app.jinja_env.globals.update(audit_action_label=display.audit_action_label,

@@ -61,3 +61,11 @@ def age(since: datetime, now: datetime) -> str:
     if hours >= 24:
         return _("%(d)s d %(h)s h", d=hours // 24, h=hours % 24)
     return _("%(h)s h", h=hours)
+
+
+def quantity(value) -> str:
+    """2.000 → 2, 1.500 → 1.5: quantities are stored with decimals but read as people write."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return text

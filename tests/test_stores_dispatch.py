@@ -250,3 +250,14 @@ def test_dispatch_with_a_parts_requisition(ctx):
     assert requisition.remark == booked.number
     assert [(line.part.part_no, line.quantity) for line in requisition.lines] == [
         ("PJ-901", Decimal(2))]
+
+
+@pytest.mark.parametrize("skills, category, fits", [
+    ("玻璃安装,门窗安装,家具安装", "装饰玻璃", True),
+    ("玻璃安装、家具安装", "办公家具", True),
+    ("玻璃安装", "家电", False),
+    ("家电维修；空调移机", "家电", True),
+    ("", "装饰玻璃", False),
+])
+def test_skill_matching_reads_free_text_skills(skills, category, fits):
+    assert dispatch.has_skill(Employee(skills=skills), category) is fits

@@ -140,16 +140,20 @@ def check(ticket: Ticket, draft: DispatchDraft) -> tuple[list[Employee], Dispatc
                 "%(name)s would have %(hours)s h booked on %(day)s (more than %(cap)s h).",
                 name=tech.name, hours=booked[tech.id] + hours, day=day.isoformat(),
                 cap=DAY_CAPACITY))
-        if skill and skill not in (tech.skills or "") and not _has_any_skill(tech, skill):
+        if skill and not has_skill(tech, skill):
             result.warnings.append(_("%(name)s has no recorded skill for %(skill)s.",
                                      name=tech.name, skill=skill))
     return technicians, result
 
 
-def _has_any_skill(tech: Employee, product_category: str) -> bool:
-    # Skills are free text (玻璃安装, 家具安装 …): the first two characters of the product
-    # category (玻璃, 家具, 家电 …) are what the branch writes into a skill.
-    return product_category[:2] in (tech.skills or "")
+def has_skill(tech: Employee, product_category: str) -> bool:
+    """Skills are free text (玻璃安装, 家具安装 …); product categories read 装饰玻璃, 办公家具.
+
+    A skill fits when its subject (its first two characters: 玻璃, 家具, 家电) appears in
+    the category, or the category is named in the skill outright.
+    """
+    skills = [s for s in re.split(r"[,，、;；\s]+", tech.skills or "") if s]
+    return any(s[:2] in product_category or product_category in s for s in skills)
 
 
 def create_dispatch(ticket: Ticket, draft: DispatchDraft, by: Employee) -> Dispatch:

@@ -23,7 +23,6 @@ class DispatchForm(FlaskForm):
                                  description=_l("Empty: the standard hours of the approved "
                                                 "estimate."))
     requisition = long_text(_l("Parts requisition (part no. × quantity, one per line)"), 1000)
-    requisition = long_text(_l("Parts requisition (part no. × quantity, one per line)"), 1000)
     note = long_text(_l("Note"), 1000)
     confirm_warnings = HiddenField()
 
