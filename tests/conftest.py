@@ -58,14 +58,11 @@ def seed_reference() -> None:
 
 
 def _wipe() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    # DELETE, not TRUNCATE: a test leaves a few rows in a few tables, and TRUNCATE's fixed
+    # cost per table (~60 of them) made every PostgreSQL test a second slower.
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
