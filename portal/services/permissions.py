@@ -81,6 +81,12 @@ def permission_required(*permissions: str):
     return decorator
 
 
+def public(view):
+    """Marks a route that must answer without signing in (sign-in page, health check)."""
+    view.public = True
+    return view
+
+
 def visible_org_ids(user) -> set[int] | None:
     """Org units whose records `user` may see: None means all (hotline, HQ, admin).
 

@@ -13,6 +13,7 @@ from portal.rendering import safe_next
 from portal.services import DomainError
 from portal.services import auth as auth_service
 from portal.services.auth import LoginRefused, authenticate
+from portal.services.permissions import public
 
 
 def _safe_next(target: str | None) -> str:
@@ -20,7 +21,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # public: the sign-in page
+@public
+def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
@@ -75,7 +77,8 @@ def change_password():
 
 
 @bp.post("/language")
-def set_language():  # public: the sign-in page has the switch too
+@public  # the sign-in page has the language switch too
+def set_language():
     form = LanguageForm()
     if form.validate_on_submit() and form.locale.data in current_app.config["LANGUAGES"]:
         session["locale"] = form.locale.data

@@ -117,21 +117,26 @@ def return_detail(number: str):
     return _return_page(load(ReturnReport, number))
 
 
-@bp.post("/returns/<number>/decide")
-@permission_required("warehouse.approve")
-def decide_return(number: str):
-    report = load(ReturnReport, number)
+def _decide(model, number: str, decide, page, detail_endpoint: str):
+    """The manager's decision on a return or damage report: one shape for both documents."""
+    report = load(model, number)
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.decide_return(report, current_user, form.action.data, form.remark.data,
-                              form.seen_version)
+        decide(report, current_user, form.action.data, form.remark.data, form.seen_version)
     except DomainError as exc:
         status = refused(exc)
-        return _return_page(load(ReturnReport, number), status)
+        return page(load(model, number), status)
     flash(_("%(number)s: %(status)s.", number=number, status=report.status.label), "success")
-    return redirect(url_for("warehouse.return_detail", number=number))
+    return redirect(url_for(detail_endpoint, number=number))
+
+
+@bp.post("/returns/<number>/decide")
+@permission_required("warehouse.approve")
+def decide_return(number: str):
+    return _decide(ReturnReport, number, service.decide_return, _return_page,
+                   "warehouse.return_detail")
 
 
 @bp.post("/returns/<number>/receive")
@@ -211,15 +216,5 @@ def damage_detail(number: str):
 @bp.post("/damage/<number>/decide")
 @permission_required("warehouse.approve")
 def decide_damage(number: str):
-    report = load(DamageReport, number)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        service.decide_damage(report, current_user, form.action.data, form.remark.data,
-                              form.seen_version)
-    except DomainError as exc:
-        status = refused(exc)
-        return _damage_page(load(DamageReport, number), status)
-    flash(_("%(number)s: %(status)s.", number=number, status=report.status.label), "success")
-    return redirect(url_for("warehouse.damage_detail", number=number))
+    return _decide(DamageReport, number, service.decide_damage, _damage_page,
+                   "warehouse.damage_detail")
