@@ -57,3 +57,13 @@ def test_every_template_string_is_in_the_catalogue():
     for path in templates.rglob("*.html"):
         used |= set(re.findall(r"_\('((?:[^'\\]|\\.)*)'", path.read_text(encoding="utf-8")))
     assert sorted(used - known) == []
+
+
+def test_reports_landing_lists_only_reports_the_user_may_open(auth, client):
+    auth.login("20002")  # team lead: hotline and reports, not stores or warehouse
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "/hotline/complaints/stats" in html and "/warehouse/kpis" not in html
+    auth.logout()
+    auth.login("40002")  # warehouse manager
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "/warehouse/kpis" in html and "/hotline/complaints/stats" not in html
