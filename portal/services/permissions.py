@@ -3,7 +3,7 @@
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -95,8 +95,16 @@ def visible_org_ids(user) -> set[int] | None:
     """
     if user.can("scope.all"):
         return None
-    ids = {user.org_unit_id}
-    frontier = {user.org_unit_id}
+    # Asked several times per request (list, record, menu): walk the org tree once.
+    cache = g.setdefault("visible_org_ids", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = _units_below(user.org_unit_id)
+    return cache[user.id]
+
+
+def _units_below(org_unit_id: int) -> set[int]:
+    ids = {org_unit_id}
+    frontier = {org_unit_id}
     while frontier:
         children = db.session.scalars(
             sa.select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier))
