@@ -354,3 +354,17 @@ def test_callback_steps_are_not_bare_buttons(app, client, auth):
     with app.app_context():
         assert db.session.scalar(sa.select(Ticket.status).where(
             Ticket.number == number)) == TicketStatus.CLOSED
+
+
+def test_ticket_timeline_starts_with_the_call(app, agent, customer_with_product):
+    customer_id, product_id = customer_with_product
+    data = _call_form(agent, customer_id)
+    data.update(category="install", content="来电：门关不严需上门", fault_symptom="门关不严",
+                product_id=str(product_id))
+    ticket_form = form_fields(agent.post("/hotline/calls", data=data,
+                                         follow_redirects=True).get_data(as_text=True))
+    created = agent.post("/hotline/tickets", data=ticket_form)
+    page = agent.get(created.location).get_data(as_text=True)
+    timeline = page[page.index('data-testid="timeline"'):]
+    assert timeline.index('data-action="call"') < timeline.index("来电：门关不严需上门") \
+        < timeline.index("</ol>")

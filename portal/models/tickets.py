@@ -138,6 +138,7 @@ class Ticket(Audited, Timestamps, db.Model):
     reporter: Mapped[Employee] = relationship(foreign_keys=[reporter_id])
     feedback_engineer: Mapped[Employee | None] = relationship(foreign_keys=[feedback_engineer_id])
     reference: Mapped["Ticket | None"] = relationship(remote_side=[id])
+    call_record = relationship("CallRecord", foreign_keys=[call_record_id])
     items: Mapped[list["TicketItem"]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="TicketItem.id")
     events: Mapped[list["TicketEvent"]] = relationship(
