@@ -148,7 +148,7 @@ def test_agent_logs_an_install_call_and_creates_its_ticket_on_the_card_for_the_b
     expect(page).to_have_url(ticket_url)
     ticket = page.locator("[data-testid=ticket]")
     expect(ticket).to_have_attribute("data-status", TicketStatus.TZJL.value)
-    timeline = page.locator("[data-testid=timeline] li")
+    timeline = page.locator("[data-testid=timeline] li:not([data-action=call])")
     expect(timeline).to_have_count(1)
     survey = page.locator("button[data-action=survey_done]")
     expect(survey).to_be_visible()
