@@ -1,7 +1,14 @@
 """Field types shared by every area's forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, widgets
+from wtforms import (
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -73,3 +80,36 @@ class CheckboxListField(SelectMultipleField):
         valid = {c.value for c in self.choices}
         if any(d not in valid for d in self.data or ()):
             raise ValidationError(_l("Please choose one of the options."))
+
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+def long_text(label, max_length: int = 2000, required: bool = False) -> TextAreaField:
+    """A trimmed multi-line field with a clear message when it is too long."""
+    checks = [DataRequired(_l("This field is required."))] if required else [Optional()]
+    return TextAreaField(label, validators=checks + [
+        Length(max=max_length, message=_l("At most %(max)d characters."))],
+        filters=[strip_or_none], render_kw={"maxlength": max_length, "rows": 3})
+
+
+def when(label, required: bool = False) -> DateTimeLocalField:
+    """A date and time typed as China wall-clock time (convert with timeutil.local_to_utc)."""
+    checks = [DataRequired(_l("This field is required."))] if required else [Optional()]
+    return DateTimeLocalField(label, validators=checks, format=DATETIME_FORMATS)
+
+
+class EnumRadioField(EnumSelectField):
+    """An enum as radio buttons: one click each (satisfaction levels, check results)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.RadioInput()
+
+    def __init__(self, label=None, validators=None, **kw):
+        super().__init__(label, validators, **kw)
+        self.label.field_id = False  # a group of radios has no single element to label
+
+    def pre_validate(self, form):
+        if self.data is None:  # nothing chosen: DataRequired decides whether that is allowed
+            return
+        super().pre_validate(form)

@@ -4,8 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from portal.blueprints.hotline.forms import long_text, when
-from portal.forms import text
+from portal.forms import long_text, text, when
 from portal.services.contact_letters import LetterDraft
 from portal.timeutil import local_to_utc, to_local
 

@@ -2,30 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, widgets
+from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
-from portal.blueprints.hotline.forms import long_text
-from portal.forms import CheckboxListField, EnumSelectField, text
+from portal.forms import CheckboxListField, EnumRadioField, long_text, text
 from portal.models import Satisfaction
 from portal.services.callbacks import REASONS
-
-
-class EnumRadioField(EnumSelectField):
-    """The four satisfaction levels as radio buttons: one click each while on the phone."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.RadioInput()
-
-    def __init__(self, label=None, validators=None, **kw):
-        super().__init__(label, validators, **kw)
-        self.label.field_id = False  # a group of radios has no single element to label
-
-    def pre_validate(self, form):
-        if self.data is None:  # nothing chosen: DataRequired decides whether that is allowed
-            return
-        super().pre_validate(form)
 
 
 def level(label, required: bool = False) -> EnumRadioField:

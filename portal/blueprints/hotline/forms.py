@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     StringField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from portal.forms import EnumSelectField, IdSelectField, strip_or_none, text
+from portal.forms import EnumSelectField, IdSelectField, long_text, strip_or_none, text, when
 from portal.models import (
     CallCategory,
     CustomerAttribute,
@@ -24,21 +23,6 @@ from portal.models import (
 )
 
 PHONE = Regexp(r"^\+?[0-9 ()-]{3,30}$", message=_l("A phone number has digits, spaces and -."))
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-
-
-def long_text(label, max_length: int = 2000, required: bool = False) -> TextAreaField:
-    checks = [DataRequired(_l("This field is required."))] if required else [Optional()]
-    return TextAreaField(label, validators=checks + [
-        Length(max=max_length, message=_l("At most %(max)d characters."))],
-        filters=[strip_or_none], render_kw={"maxlength": max_length, "rows": 3})
-
-
-def when(label, required: bool = False) -> DateTimeLocalField:
-    checks = [DataRequired(_l("This field is required."))] if required else [Optional()]
-    return DateTimeLocalField(label, validators=checks, format=DATETIME_FORMATS)
-
-
 class QuickCustomerForm(FlaskForm):
     """The unknown caller becomes a customer in one short form."""
 

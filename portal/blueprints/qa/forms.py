@@ -15,9 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from portal.blueprints.hotline.callback_forms import EnumRadioField
-from portal.blueprints.hotline.forms import long_text, when
-from portal.forms import text
+from portal.forms import EnumRadioField, long_text, text, when
 from portal.models import Accessories, ItemOutcome, Satisfaction
 from portal.services import quality
 

@@ -11,9 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Optional
 
-from portal.blueprints.hotline.forms import long_text, when
 from portal.blueprints.stores.forms_reception import VersionForm
-from portal.forms import EnumSelectField, IdSelectField, text
+from portal.forms import EnumSelectField, IdSelectField, long_text, text, when
 from portal.models import LineKind, PaymentMethod
 
 

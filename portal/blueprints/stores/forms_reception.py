@@ -8,8 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 
-from portal.blueprints.hotline.forms import long_text, when
-from portal.forms import CheckboxListField, EnumSelectField, IdSelectField, text
+from portal.forms import CheckboxListField, EnumSelectField, IdSelectField, long_text, text, when
 from portal.models import (
     Inspection,
     InspectionPosition,

@@ -5,8 +5,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.blueprints.hotline.forms import long_text, when
-from portal.forms import CheckboxListField, EnumSelectField, IdSelectField, strip_or_none, text
+from portal.forms import (
+    CheckboxListField,
+    EnumSelectField,
+    IdSelectField,
+    long_text,
+    strip_or_none,
+    text,
+    when,
+)
 from portal.models import AppointmentStatus, DispatchCategory, Priority
 
 
