@@ -50,7 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    from portal.services import pdf
+    from portal.services.documents import pdf
 
     ok = True
     with tempfile.TemporaryDirectory() as tmp:

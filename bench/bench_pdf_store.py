@@ -62,7 +62,7 @@ def main() -> int:
     from portal.blueprints.documents import store_printing as documents
     from portal.extensions import db
     from portal.models import Employee
-    from portal.services import pdf
+    from portal.services.documents import pdf
 
     builders = {"estimates": documents.estimate, "dispatches": documents.dispatch,
                 "inspections": documents.inspection, "goods": documents.goods_receipt}

@@ -44,7 +44,7 @@ def build(url: str, parts: int):
         StockCondition,
         StockMovement,
     )
-    from portal.services.audit import acting_as
+    from portal.services.core.audit import acting_as
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret"})
     with app.app_context():

@@ -172,7 +172,7 @@ class DataSet:
 
     def customer_phones(self) -> Iterator[tuple]:
         """One row per phone, as services.customers.sync_phone_index would write it."""
-        from portal.services.customers import normalise_phone
+        from portal.services.core.customers import normalise_phone
 
         pid = 0
         for cid in range(1, self.n["customers"] + 1):
@@ -466,7 +466,7 @@ def seed_reference() -> dict:
     from portal import demo
     from portal.extensions import db
     from portal.models import Department, Employee, OrgUnit, PermissionGroup
-    from portal.services.audit import acting_as
+    from portal.services.core.audit import acting_as
 
     with acting_as(None, "bench-generate"):
         demo.seed_groups()

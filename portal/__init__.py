@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from portal import models  # noqa: F401 — registers every table on the metadata
-    from portal.services import audit, customers  # noqa: F401 — register the session hooks
+    from portal.services.core import audit, customers  # noqa: F401 — register the session hooks
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
@@ -121,12 +121,12 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from portal import display
-    from portal.services.permissions import areas_for
+    from portal.services.core.duties import areas_for
 
     app.jinja_env.filters.update(attr_path=display.attr_path, display=display.display,
                                  datetime=display.format_dt, date=display.format_d,
                                  qty=display.quantity)
-    from portal.services.tickets import due_callbacks
+    from portal.services.tickets.lifecycle import due_callbacks
 
     app.jinja_env.globals.update(audit_action_label=display.audit_action_label,
                                  page_url=display.page_url, age=display.age,

@@ -27,9 +27,9 @@ from portal.models import (
     Product,
     ProductUse,
 )
-from portal.services.audit import acting_as
-from portal.services.auth import hash_password
-from portal.services.permissions import GROUPS
+from portal.services.core.audit import acting_as
+from portal.services.core.auth import hash_password
+from portal.services.core.duties import GROUPS
 
 ORG_UNITS = (
     # code, name, kind, parent code, work center, address
@@ -247,8 +247,8 @@ def seed_tickets(count: int = 60) -> int:
     """Calls and tickets in every stage, made through the services like real work."""
     from portal.demo_quality import demo_step
     from portal.models import CallCategory, Ticket
-    from portal.services.calls import CallDraft, save_call
-    from portal.services.tickets import TicketDraft, create_ticket
+    from portal.services.hotline.calls import CallDraft, save_call
+    from portal.services.tickets.lifecycle import TicketDraft, create_ticket
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)):
         return 0

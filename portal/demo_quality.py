@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from portal.extensions import db
 from portal.models import Accessories, Employee, ItemOutcome, Satisfaction, Ticket
-from portal.services import quality
-from portal.services.quality import ItemDraft
+from portal.services.quality import checks as quality
+from portal.services.quality.checks import ItemDraft
 
 LEVEL = ItemDraft("水平垂直度", "水平尺 / 线坠测量偏差", True, "mm", Decimal("-2"), Decimal("2"))
 SITE_CLEANED = ItemDraft("现场清洁", "垃圾带走，地面、台面擦拭干净")
@@ -72,7 +72,7 @@ STEPS = {"qa_pass": pass_check, "accept_handover": accept_handover}
 
 def demo_step(ticket: Ticket, action: str, by: Employee) -> None:
     """One step of a demo ticket's path: QA steps through the quality service."""
-    from portal.services.tickets import transition
+    from portal.services.tickets.lifecycle import transition
 
     step = STEPS.get(action)
     if step is None:

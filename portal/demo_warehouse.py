@@ -104,7 +104,7 @@ def seed_parts() -> int:
 
 def seed_opening_stock() -> int:
     """One opening receipt per warehouse, booked by a user who works there."""
-    from portal.services.stock import LineInput, book_receipt
+    from portal.services.warehouse.stock import LineInput, book_receipt
 
     booked = 0
     # W02 has no warehouse staff in the demo: the service manager (all units) books it.
@@ -131,8 +131,8 @@ def seed_opening_stock() -> int:
 
 def seed_requisitions() -> int:
     """领料单 of 上海徐汇责任中心 from 上海中心仓: awaiting approval, to issue, short, issued."""
-    from portal.services import requisitions
-    from portal.services.stock import LineInput
+    from portal.services.warehouse import requisitions
+    from portal.services.warehouse.stock import LineInput
 
     if db.session.scalar(sa.select(Requisition.id).where(Requisition.remark.like(
             f"{DEMO_MARK}%")).limit(1)):
@@ -165,7 +165,7 @@ def seed_requisitions() -> int:
 
 def seed_returns_and_damage() -> int:
     """One return report and one damage report waiting for the manager."""
-    from portal.services import warehouse_returns as returns
+    from portal.services.warehouse import returns
 
     if db.session.scalar(sa.select(ReturnReport.id).limit(1)) or db.session.scalar(
             sa.select(DamageReport.id).limit(1)):

@@ -38,7 +38,7 @@ def sample_app(db_path: Path):
     from portal import create_app
     from portal.demo import seed_groups, seed_org, seed_price_items, seed_users
     from portal.extensions import db
-    from portal.services.audit import acting_as
+    from portal.services.core.audit import acting_as
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
                       "SECRET_KEY": "docs-preview", "TESTING": True})
@@ -67,8 +67,9 @@ def build_samples(letter_paragraphs: int = 24) -> dict:
         Employee,
         Product,
     )
-    from portal.services import contact_letters, tickets
-    from portal.services.audit import acting_as
+    from portal.services.hotline import contact_letters
+    from portal.services.tickets import lifecycle as tickets
+    from portal.services.core.audit import acting_as
 
     def employee(no: str) -> Employee:
         return db.session.scalar(sa.select(Employee).where(Employee.employee_no == no))
@@ -133,8 +134,11 @@ def build_store_samples(samples: dict, estimate_lines: int = 60) -> dict:
         Warranty,
     )
     from portal.models.base import utcnow
-    from portal.services import dispatch, estimates, goods_in, reception
-    from portal.services.audit import acting_as
+    from portal.services.stores import dispatch
+    from portal.services.stores import estimates
+    from portal.services.stores import goods_in
+    from portal.services.stores import reception
+    from portal.services.core.audit import acting_as
 
     def employee(no: str):
         import sqlalchemy as sa
@@ -229,7 +233,7 @@ def store_jobs(samples: dict) -> dict:
 
 
 def jobs(samples: dict) -> dict:
-    from portal.services import pdf
+    from portal.services.documents import pdf
 
     return {
         "repair_receipt": pdf.repair_receipt(samples["ticket"]),
@@ -251,7 +255,7 @@ def main() -> int:
         return 1
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from portal.services import pdf
+    from portal.services.documents import pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         app = sample_app(Path(tmp) / "preview.db")

@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from portal import create_app
 from portal.demo import seed_groups, seed_org, seed_price_items, seed_users
 from portal.extensions import db
-from portal.services.audit import acting_as
+from portal.services.core.audit import acting_as
 
 DEMO_PASSWORD = "demo1234"
 

@@ -49,7 +49,7 @@ def group(code: str) -> PermissionGroup:
 
 def ticket(owner: Customer | None = None, by: str = "20001", **fields):
     """A ticket created through the service (number, branch by address, timeline)."""
-    from portal.services.tickets import TicketDraft, create_ticket
+    from portal.services.tickets.lifecycle import TicketDraft, create_ticket
 
     owner = owner or customer()
     values = dict(customer=owner, short_text="玻璃门关不上")

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import AuditEvent
-from portal.services.audit import acting_as, history
+from portal.services.core.audit import acting_as, history
 from tests import factories
 from tests.webforms import form_fields
 

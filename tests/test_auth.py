@@ -16,8 +16,8 @@ from markupsafe import escape
 from portal.extensions import db
 from portal.models import AuditEvent, Employee
 from portal.models.base import utcnow
-from portal.services import masterdata
-from portal.services.audit import acting_as
+from portal.services.core import masterdata
+from portal.services.core.audit import acting_as
 from tests import factories
 
 DEMO_PASSWORD = "demo1234"

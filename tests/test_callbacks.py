@@ -21,7 +21,8 @@ from portal.models import (
     TicketStatus,
 )
 from portal.models.base import utcnow
-from portal.services import callbacks, tickets
+from portal.services.hotline import callbacks
+from portal.services.tickets import lifecycle as tickets
 from tests import factories
 from tests.conftest import DEMO_PASSWORD
 from tests.webforms import csrf

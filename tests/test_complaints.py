@@ -16,12 +16,17 @@ from portal.models import (
     ComplaintStatus,
 )
 from portal.models.base import utcnow
-from portal.services import complaint_workflow as workflow
-from portal.services import complaints
-from portal.services.audit import history
-from portal.services.complaints import NotPermitted, StaleComplaint, StepInput, TransitionRefused
-from portal.services.numbering import next_number
-from portal.services.tickets import TicketDraft, create_ticket
+from portal.services.core.audit import history
+from portal.services.core.numbering import next_number
+from portal.services.hotline import complaint_workflow as workflow
+from portal.services.hotline import complaints
+from portal.services.hotline.complaints import (
+    NotPermitted,
+    StaleComplaint,
+    StepInput,
+    TransitionRefused,
+)
+from portal.services.tickets.lifecycle import TicketDraft, create_ticket
 from portal.timeutil import to_local
 from tests import factories
 from tests.conftest import Auth

@@ -163,7 +163,7 @@ def test_stale_transition_form_is_told_what_changed(app, client, auth, customer_
     stale = form_fields(page)
     with app.app_context():  # meanwhile the store surveys it
         ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
-        from portal.services.tickets import transition
+        from portal.services.tickets.lifecycle import transition
 
         transition(ticket, "survey_done", factories.employee("30001"))
     response = client.post(f"/hotline/tickets/{number}/transition",
@@ -235,7 +235,7 @@ def test_repeat_repairs_list(app, agent):
 
 def test_team_lead_reviews_calls(app, client, auth):
     with app.app_context():
-        from portal.services.calls import CallDraft, save_call
+        from portal.services.hotline.calls import CallDraft, save_call
 
         record, _ = save_call(CallDraft(content="周报抽查", category=CallCategory.GENERAL,
                                         caller_name="匿名"), factories.employee("20001"))

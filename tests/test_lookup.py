@@ -3,7 +3,7 @@
 import pytest
 
 from portal.extensions import db
-from portal.services.customers import lookup, normalise_phone
+from portal.services.core.customers import lookup, normalise_phone
 from tests import factories
 
 

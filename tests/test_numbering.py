@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import DocumentCounter
-from portal.services.numbering import next_number
+from portal.services.core.numbering import next_number
 
 
 def test_numbers_are_sequential_per_kind_and_year(ctx):

@@ -13,7 +13,8 @@ from pathlib import Path
 from portal.extensions import db
 from portal.models import Callback, CallbackKind, CustomerAttribute, CustomerKind
 from portal.models.base import utcnow
-from portal.services import contact_letters, pdf
+from portal.services.documents import pdf
+from portal.services.hotline import contact_letters
 from tests import factories
 
 RARE_NAME = "欧阳璟燊堃"  # beyond the 3,500 common characters
@@ -105,7 +106,7 @@ def test_without_a_cjk_font_it_warns_and_falls_back_to_stsong(tmp_path):
         import logging, sys
         logging.basicConfig(level=logging.WARNING)
         from portal import create_app
-        from portal.services import pdf
+        from portal.services.documents import pdf
         pdf.FONT_CANDIDATES = ()
         app = create_app({{"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
                            "PDF_FONT_PATH": "{tmp_path}/missing.ttc"}})
@@ -126,7 +127,7 @@ def test_a_font_reportlab_cannot_embed_is_skipped_for_the_next(tmp_path):
         import logging
         logging.basicConfig(level=logging.WARNING)
         from portal import create_app
-        from portal.services import pdf
+        from portal.services.documents import pdf
         app = create_app({{"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
                            "PDF_FONT_PATH": "{broken}"}})
         print("FONT", pdf.init_pdf(app).path)
@@ -232,7 +233,7 @@ def test_long_contact_letter_runs_to_three_pages_with_its_header_repeated(ctx):
 
 
 def test_saving_a_long_letter_is_one_entry_in_the_audit_trail(ctx):
-    from portal.services.audit import history
+    from portal.services.core.audit import history
 
     letter = make_letter(content="\n".join(f"（{n}）{MIXED}。" for n in range(1, 200)))
     assert letter.pages >= 3

@@ -28,7 +28,8 @@ from portal.models import (
     Warranty,
 )
 from portal.models.base import utcnow
-from portal.services import dispatch, estimates, goods_in, pdf, reception
+from portal.services.documents import pdf
+from portal.services.stores import dispatch, estimates, goods_in, reception
 from portal.timeutil import to_local
 from tests import factories
 from tests.test_pdf_documents import RARE_NAME, flat, make_ticket, pdf_fonts, pdf_text

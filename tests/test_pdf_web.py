@@ -17,7 +17,7 @@ from portal.models import (
     ContactLetter,
 )
 from portal.models.base import utcnow
-from portal.services import complaints
+from portal.services.hotline import complaints
 from portal.timeutil import to_local
 from tests import factories
 from tests.test_pdf_documents import RARE_NAME, flat, make_letter, make_ticket, pdf_text

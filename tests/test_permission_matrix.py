@@ -19,7 +19,7 @@ from flask import url_for
 from portal.blueprints.admin.registry import KINDS
 from portal.extensions import db
 from portal.models import Employee
-from portal.services.permissions import AREAS, PERMISSIONS
+from portal.services.core.duties import AREAS, PERMISSIONS
 from tests import factories
 
 DEMO_PASSWORD = "demo1234"
@@ -132,8 +132,9 @@ def _records() -> Records:
         Ticket,
         TicketStatus,
     )
-    from portal.services import calls, tickets
-    from portal.services.permissions import visible_org_ids
+    from portal.services.core.duties import visible_org_ids
+    from portal.services.hotline import calls
+    from portal.services.tickets import lifecycle as tickets
 
     master = {}
     for slug, kind in KINDS.items():

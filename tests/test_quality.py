@@ -28,8 +28,9 @@ from portal.models import (
     TicketStatus,
 )
 from portal.models.base import utcnow
-from portal.services import dispatch, quality
-from portal.services.tickets import TransitionRefused, available_actions, transition
+from portal.services.quality import checks as quality
+from portal.services.stores import dispatch
+from portal.services.tickets.lifecycle import TransitionRefused, available_actions, transition
 from tests import factories
 
 

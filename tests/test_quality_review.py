@@ -20,7 +20,8 @@ from portal.models import (
     QualityCheck,
 )
 from portal.models.base import utcnow
-from portal.services import quality, quality_review
+from portal.services.quality import checks as quality
+from portal.services.quality import review as quality_review
 from tests import factories
 
 IN_PERIOD = timedelta(days=1)  # signed yesterday: inside the default 30-day period

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Callback, Checklist, Ticket, TicketStatus
-from portal.services import quality
-from portal.services.auth import hash_password
+from portal.services.core.auth import hash_password
+from portal.services.quality import checks as quality
 from tests import factories
 from tests.test_quality import answers, finished_ticket, south_inspector
 from tests.webforms import csrf, form_fields
@@ -66,7 +66,7 @@ def test_queue_shows_finished_work_with_dispatch_and_technician(app, client, aut
 def test_failing_an_item_sends_the_ticket_to_the_top_of_the_dispatch_board(app, client, auth):
     with app.app_context():
         urgent = factories.ticket(urgent=True, short_text="紧急报修")
-        from portal.services.tickets import transition
+        from portal.services.tickets.lifecycle import transition
 
         transition(urgent, "survey_done", factories.employee("30001"))
         urgent_number = urgent.number

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Customer, Employee, OrgKind, OrgUnit, PermissionGroup, Product
-from portal.services.permissions import GROUPS
+from portal.services.core.duties import GROUPS
 
 
 def _count(model) -> int:

@@ -7,7 +7,8 @@ import pytest
 
 from portal.models import AppointmentStatus, StoreTask
 from portal.models.base import utcnow
-from portal.services import DomainError, appointments, goods_in
+from portal.services import DomainError
+from portal.services.stores import appointments, goods_in
 from tests import factories
 
 

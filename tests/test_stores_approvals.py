@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import ServiceItem, Ticket, TicketStatus
-from portal.services import approvals
-from portal.services.tickets import transition
+from portal.services.stores import approvals
+from portal.services.tickets.lifecycle import transition
 from tests import factories
 from tests.conftest import Auth
 

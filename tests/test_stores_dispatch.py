@@ -17,8 +17,9 @@ from portal.models import (
     WorkLog,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, dispatch, work_reports
-from portal.services.tickets import transition
+from portal.services import DomainError
+from portal.services.stores import dispatch, work_reports
+from portal.services.tickets.lifecycle import transition
 from portal.timeutil import to_local
 from tests import factories
 

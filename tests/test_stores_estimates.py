@@ -21,7 +21,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services import estimates as service
+from portal.services.stores import estimates as service
 from portal.timeutil import to_local
 from tests import factories
 from tests.conftest import Auth

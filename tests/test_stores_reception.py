@@ -19,9 +19,9 @@ from portal.models import (
     Warranty,
 )
 from portal.services import DomainError
-from portal.services import reception as service
-from portal.services.reception import InspectionLineInput, ReceptionInput
-from portal.services.tickets import StaleTicket, TransitionRefused
+from portal.services.stores import reception as service
+from portal.services.stores.reception import InspectionLineInput, ReceptionInput
+from portal.services.tickets.lifecycle import StaleTicket, TransitionRefused
 from tests import factories
 from tests.conftest import Auth
 from tests.webforms import form_fields

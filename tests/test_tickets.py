@@ -20,9 +20,9 @@ from portal.models import (
     TicketStatus,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, quality
-from portal.services.ticket_workflow import TRANSITIONS
-from portal.services.tickets import (
+from portal.services import DomainError
+from portal.services.quality import checks as quality
+from portal.services.tickets.lifecycle import (
     StaleTicket,
     TicketDraft,
     TransitionRefused,
@@ -30,6 +30,7 @@ from portal.services.tickets import (
     create_ticket,
     transition,
 )
+from portal.services.tickets.workflow import TRANSITIONS
 from tests import factories
 
 # A demo user holding each permission, and one who does not.

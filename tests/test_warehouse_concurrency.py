@@ -19,8 +19,9 @@ from portal.models import (
     StockCountLine,
     StockMovement,
 )
-from portal.services import DomainError, stock, stock_counts
-from portal.services import requisitions as req_service
+from portal.services import DomainError
+from portal.services.warehouse import requisitions as req_service
+from portal.services.warehouse import stock, stock_counts
 from tests import factories
 from tests.test_warehouse_factories import (
     CLERK,
@@ -254,7 +255,7 @@ def test_an_issue_in_flight_while_a_count_opens_is_neither_lost_nor_counted_twic
 
 def test_two_managers_approving_a_return_or_damage_at_once_book_it_once(app):
     from portal.models import DamageProposal
-    from portal.services import warehouse_returns as returns
+    from portal.services.warehouse import returns
 
     with app.app_context():
         glass = part()

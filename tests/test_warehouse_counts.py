@@ -7,9 +7,10 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import CountStatus, MovementKind, StockCountLine, StockMovement
-from portal.services import DomainError, stock, stock_counts
-from portal.services import requisitions as req_service
-from portal.services.warehouse_parts import UnknownCode
+from portal.services import DomainError
+from portal.services.warehouse import requisitions as req_service
+from portal.services.warehouse import stock, stock_counts
+from portal.services.warehouse.parts import UnknownCode
 from tests import factories
 from tests.test_warehouse_factories import (
     CLERK,

@@ -10,8 +10,8 @@ from flask_babel import force_locale
 
 from portal.extensions import db
 from portal.models import Part, StockCondition
-from portal.services import requisitions as req_service
-from portal.services import stock
+from portal.services.warehouse import requisitions as req_service
+from portal.services.warehouse import stock
 from tests import factories
 
 _seq = itertools.count(1)

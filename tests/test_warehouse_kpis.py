@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Requisition, StockCount, StockCountLine, StockMovement
-from portal.services import requisitions as req_service
-from portal.services import stock_counts
-from portal.services.warehouse_kpis import daily_issues, week_kpis, week_start
+from portal.services.warehouse import requisitions as req_service
+from portal.services.warehouse import stock_counts
+from portal.services.warehouse.kpis import daily_issues, week_kpis, week_start
 from portal.timeutil import local_to_utc
 from tests import factories
 from tests.test_warehouse_factories import (

@@ -15,8 +15,8 @@ from portal.models import (
     StockCondition,
     StockMovement,
 )
-from portal.services import DomainError, stock
-from portal.services import warehouse_returns as returns
+from portal.services import DomainError
+from portal.services.warehouse import returns, stock
 from tests import factories
 from tests.test_warehouse_factories import (
     CLERK,

@@ -13,8 +13,9 @@ from portal.models import (
     StockCondition,
     StockMovement,
 )
-from portal.services import DomainError, stock
-from portal.services import requisitions as req_service
+from portal.services import DomainError
+from portal.services.warehouse import requisitions as req_service
+from portal.services.warehouse import stock
 from tests import factories
 from tests.test_warehouse_factories import (
     CLERK,

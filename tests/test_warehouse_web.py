@@ -17,7 +17,7 @@ from portal.models import (
     StockCountLine,
     StockReceipt,
 )
-from portal.services import stock_counts
+from portal.services.warehouse import stock_counts
 from tests import factories
 from tests.test_warehouse_factories import (
     CLERK,
@@ -133,7 +133,7 @@ def test_receipt_by_scanner_with_bad_codes_and_a_double_click(app, client, auth,
 
 
 def stock_on_hand(part_id: int) -> Decimal:
-    from portal.services import stock
+    from portal.services.warehouse import stock
 
     return stock.on_hand(warehouse().id, part_id)
 
@@ -323,7 +323,7 @@ def test_return_and_damage_through_their_pages(app, client, auth, stocked):
     assert 'data-testid="return-note"' in received.text and number in received.text
     with app.app_context():
         from portal.models import ReturnReport, StockCondition
-        from portal.services import stock
+        from portal.services.warehouse import stock
 
         assert db.session.scalar(sa.select(ReturnReport.status)) == ReturnStatus.RECEIVED
         hinge = stocked["hinge"]
@@ -350,8 +350,8 @@ def test_manager_maintains_the_catalogue(app, client, auth, stocked):
 def test_demo_warehouse_data_is_complete_and_idempotent(app, client, auth):
     from portal.demo_warehouse import PARTS, seed_warehouse
     from portal.models import Requisition, StockBalance
-    from portal.services import stock
-    from portal.services.audit import acting_as
+    from portal.services.core.audit import acting_as
+    from portal.services.warehouse import stock
 
     with app.app_context(), acting_as(None, "seed-demo"):
         assert seed_warehouse() > 0

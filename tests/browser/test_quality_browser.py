@@ -16,8 +16,8 @@ from portal.demo_quality import seed_checklists
 from portal.extensions import db
 from portal.models import Callback, CallbackKind, DispatchCategory, Ticket, TicketStatus
 from portal.models.base import utcnow
-from portal.services import dispatch
-from portal.services.tickets import transition
+from portal.services.stores import dispatch
+from portal.services.tickets.lifecycle import transition
 from tests import factories
 from tests.browser.test_foundation_browser import sign_in, sign_out
 

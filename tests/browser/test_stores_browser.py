@@ -26,7 +26,7 @@ from portal.models import (
     WorkLog,
 )
 from portal.models.base import utcnow
-from portal.services.tickets import transition
+from portal.services.tickets.lifecycle import transition
 from portal.timeutil import to_local
 from tests import factories
 from tests.browser.test_foundation_browser import sign_in, sign_out

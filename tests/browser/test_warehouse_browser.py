@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from portal.extensions import db
 from portal.models import CountStatus, MovementKind, StockCount, StockMovement
-from portal.services import stock
+from portal.services.warehouse import stock
 from tests.browser.test_foundation_browser import sign_in, sign_out
 from tests.test_warehouse_factories import part, stock_in, warehouse
 

@@ -10,9 +10,9 @@ from wtforms.validators import Length, Optional
 from portal.blueprints.admin import bp
 from portal.extensions import db
 from portal.models import AuditEvent, Employee
-from portal.rendering import render
-from portal.services.permissions import permission_required
 from portal.timeutil import local_day_end_utc, local_day_start_utc
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 class AuditSearchForm(FlaskForm):

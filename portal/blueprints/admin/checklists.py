@@ -12,9 +12,10 @@ from portal.blueprints.admin import bp
 from portal.blueprints.qa.forms import ChecklistForm, checklist_form
 from portal.extensions import db
 from portal.models import Checklist
-from portal.services import DomainError, quality
-from portal.services.audit import history
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.core.audit import history
+from portal.services.quality import checks as quality
+from portal.web.guards import permission_required
 
 
 @bp.get("/checklists/")

@@ -16,7 +16,6 @@ from wtforms.validators import (
 )
 
 from portal.extensions import db
-from portal.forms import CheckboxListField, EnumSelectField, IdSelectField, strip_or_none, text
 from portal.models import (
     BranchArea,
     Customer,
@@ -26,6 +25,7 @@ from portal.models import (
     PriceKind,
     ProductUse,
 )
+from portal.web.forms import CheckboxListField, EnumSelectField, IdSelectField, strip_or_none, text
 
 CODE = Regexp(r"^[0-9A-Za-z_-]+$", message=_l("Letters, digits, - and _ only."))
 # A plain shape check: the address is for greetings, not a login, so no DNS lookup is needed.

@@ -20,7 +20,7 @@ from portal.models import (
     PriceItem,
     Product,
 )
-from portal.services.permissions import PERMISSIONS
+from portal.services.core.duties import PERMISSIONS
 
 
 @dataclass(frozen=True)

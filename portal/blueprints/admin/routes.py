@@ -8,10 +8,11 @@ from portal.blueprints.admin import bp
 from portal.blueprints.admin.registry import KINDS, search_statement
 from portal.extensions import db
 from portal.models import Employee
-from portal.rendering import render
-from portal.services import DomainError, masterdata
-from portal.services.audit import history
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.core import masterdata
+from portal.services.core.audit import history
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 def _kind(slug: str):

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from portal.extensions import db
-from portal.rendering import safe_next
 from portal.services import DomainError
-from portal.services import auth as auth_service
-from portal.services.auth import LoginRefused, authenticate
-from portal.services.permissions import public
+from portal.services.core import auth as auth_service
+from portal.services.core.auth import LoginRefused, authenticate
+from portal.web.guards import public
+from portal.web.rendering import safe_next
 
 
 def _safe_next(target: str | None) -> str:

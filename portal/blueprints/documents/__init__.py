@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from portal.services.pdf import init_pdf
+from portal.services.documents.pdf import init_pdf
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 # The CJK print font is registered when the app registers this blueprint, i.e. at start-up,

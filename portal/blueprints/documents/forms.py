@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from portal.forms import long_text, text, when
-from portal.services.contact_letters import LetterDraft
+from portal.services.hotline.contact_letters import LetterDraft
 from portal.timeutil import local_to_utc, to_local
+from portal.web.forms import long_text, text, when
 
 TIMES = ("sent_at", "sender_confirmed_at", "receiver_confirmed_at")
 

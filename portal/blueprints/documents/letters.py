@@ -14,11 +14,12 @@ from portal.blueprints.documents.forms import LetterForm
 from portal.extensions import db
 from portal.models import ContactLetter
 from portal.models.base import utcnow
-from portal.rendering import render
-from portal.services import DomainError, contact_letters
-from portal.services.audit import history
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.core.audit import history
+from portal.services.hotline import contact_letters
 from portal.timeutil import to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 WHO_WRITES = ("hotline.view", "stores.view")
 

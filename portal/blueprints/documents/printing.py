@@ -15,8 +15,9 @@ from portal.blueprints.documents import bp
 from portal.blueprints.documents.letters import WHO_WRITES
 from portal.extensions import db
 from portal.models import Customer, Ticket
-from portal.services import contact_letters, pdf
-from portal.services.permissions import ensure_visible, permission_required
+from portal.services.documents import pdf
+from portal.services.hotline import contact_letters
+from portal.web.guards import ensure_visible, permission_required
 
 # Chrome's PDF viewer is an <embed> inside the response's own document: the portal's page
 # policy (object-src 'none', no inline styles) would leave it blank (crbug.com/271452).

@@ -30,8 +30,9 @@ from portal.models import (
     Reception,
     Ticket,
 )
-from portal.services import estimates, pdf
-from portal.services.permissions import ensure_visible, permission_required
+from portal.services.documents import pdf
+from portal.services.stores import estimates
+from portal.web.guards import ensure_visible, permission_required
 
 # QA inspectors sign the dispatch order's QA row, so they may print store documents too.
 WHO_PRINTS = ("stores.view", "hotline.view", "qa.view")

@@ -6,9 +6,9 @@ from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
-from portal.forms import CheckboxListField, EnumRadioField, long_text, text
 from portal.models import Satisfaction
-from portal.services.callbacks import REASONS
+from portal.services.hotline.callbacks import REASONS
+from portal.web.forms import CheckboxListField, EnumRadioField, long_text, text
 
 
 def level(label, required: bool = False) -> EnumRadioField:

@@ -21,10 +21,11 @@ from portal.display import format_dt
 from portal.extensions import db
 from portal.models import Callback, CallbackKind, Ticket, TicketStatus
 from portal.models.base import utcnow
-from portal.rendering import render
-from portal.services import DomainError, callbacks
-from portal.services.audit import acting_as
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.core.audit import acting_as
+from portal.services.hotline import callbacks
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 # --------------------------------------------------------------------------- worklist
 

@@ -12,10 +12,11 @@ from portal.blueprints.hotline.routes import fill_product_choices, new_call_form
 from portal.extensions import db
 from portal.models import CallCategory, CallRecord, Customer, Employee, Product
 from portal.models.base import utcnow
-from portal.rendering import render
-from portal.services import DomainError, calls
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.hotline import calls
 from portal.timeutil import local_to_utc, to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 @bp.post("/calls")

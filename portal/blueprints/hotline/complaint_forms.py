@@ -10,10 +10,10 @@ from wtforms import BooleanField, HiddenField
 from wtforms.validators import DataRequired
 
 from portal.blueprints.hotline.forms import PHONE, long_text, when
-from portal.forms import EnumSelectField, IdSelectField, text
 from portal.models import ComplaintCategory, ComplaintChannel
-from portal.services.complaints import ComplaintDraft, StepInput
+from portal.services.hotline.complaints import ComplaintDraft, StepInput
 from portal.timeutil import local_to_utc
+from portal.web.forms import EnumSelectField, IdSelectField, text
 
 
 class ComplaintForm(FlaskForm):

@@ -23,12 +23,12 @@ from portal.models import (
     Department,
 )
 from portal.models.base import utcnow
-from portal.rendering import render
 from portal.services import DomainError
-from portal.services import complaints as service
-from portal.services.audit import history
-from portal.services.permissions import permission_required
+from portal.services.core.audit import history
+from portal.services.hotline import complaints as service
 from portal.timeutil import to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 @bp.context_processor

@@ -11,7 +11,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from portal.forms import EnumSelectField, IdSelectField, long_text, strip_or_none, text, when
 from portal.models import (
     CallCategory,
     CustomerAttribute,
@@ -21,6 +20,7 @@ from portal.models import (
     TicketKind,
     TicketTiming,
 )
+from portal.web.forms import EnumSelectField, IdSelectField, long_text, strip_or_none, text, when
 
 PHONE = Regexp(r"^\+?[0-9 ()-]{3,30}$", message=_l("A phone number has digits, spaces and -."))
 class QuickCustomerForm(FlaskForm):

@@ -10,11 +10,12 @@ from portal.blueprints.hotline.forms import CallForm, QuickCustomerForm
 from portal.extensions import db
 from portal.models import Customer
 from portal.models.base import utcnow
-from portal.rendering import render, wants_fragment
-from portal.services import caller_card as card_service
-from portal.services import customers, masterdata, tickets
-from portal.services.permissions import permission_required
+from portal.services.core import customers, masterdata
+from portal.services.hotline import caller_card as card_service
+from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render, wants_fragment
 
 
 @bp.get("/")

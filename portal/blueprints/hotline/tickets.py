@@ -25,12 +25,13 @@ from portal.models import (
     TicketStatus,
 )
 from portal.models.base import utcnow
-from portal.pagination import paginate_rows
-from portal.rendering import render, safe_next, wants_fragment
-from portal.services import DomainError, tickets
-from portal.services.audit import history
-from portal.services.permissions import ensure_visible, permission_required
+from portal.services import DomainError
+from portal.services.core.audit import history
+from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import local_to_utc, to_local
+from portal.web.guards import ensure_visible, permission_required
+from portal.web.pagination import paginate_rows
+from portal.web.rendering import render, safe_next, wants_fragment
 
 
 def _branch_choices(form) -> None:

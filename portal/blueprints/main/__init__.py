@@ -5,7 +5,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.extensions import db
-from portal.services.permissions import areas_for, public
+from portal.services.core.duties import areas_for
+from portal.web.guards import public
 
 bp = Blueprint("main", __name__)
 

@@ -9,11 +9,12 @@ from portal.blueprints.qa import bp
 from portal.blueprints.qa.forms import AcceptanceForm, CheckForm, stored_check_form
 from portal.extensions import db
 from portal.models import Ticket, TicketStatus
-from portal.rendering import render
-from portal.services import DomainError, quality
-from portal.services.audit import history
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.core.audit import history
+from portal.services.quality import checks as quality
 from portal.timeutil import local_to_utc
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 def load_ticket(number: str) -> Ticket:

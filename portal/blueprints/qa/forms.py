@@ -15,9 +15,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from portal.forms import EnumRadioField, long_text, text, when
 from portal.models import Accessories, ItemOutcome, Satisfaction
-from portal.services import quality
+from portal.services.quality import checks as quality
+from portal.web.forms import EnumRadioField, long_text, text, when
 
 
 class AnswerForm(Form):

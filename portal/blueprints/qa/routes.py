@@ -7,9 +7,10 @@ from portal.blueprints.qa import bp
 from portal.blueprints.qa.forms import PeriodForm
 from portal.models import TicketStatus
 from portal.models.base import utcnow
-from portal.rendering import render
-from portal.services import quality, quality_review
-from portal.services.permissions import permission_required
+from portal.services.quality import checks as quality
+from portal.services.quality import review as quality_review
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 @bp.get("/")

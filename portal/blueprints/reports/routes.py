@@ -2,7 +2,7 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.reports import bp
-from portal.services.permissions import permission_required
+from portal.web.guards import permission_required
 
 # The reports that live with their areas, gathered here for managers: (endpoint, label,
 # permission the report's own page needs).

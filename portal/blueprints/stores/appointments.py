@@ -17,10 +17,11 @@ from portal.blueprints.stores.forms_work import AppointmentForm, AppointmentOutc
 from portal.blueprints.stores.workspace import load_ticket, render_workspace, workspace_context
 from portal.extensions import db
 from portal.models import Appointment, Employee, StoreTask, Ticket
-from portal.rendering import render
-from portal.services import DomainError, appointments, dispatch
-from portal.services.permissions import ensure_visible, permission_required
+from portal.services import DomainError
+from portal.services.stores import appointments, dispatch
 from portal.timeutil import local_to_utc
+from portal.web.guards import ensure_visible, permission_required
+from portal.web.rendering import render
 
 NAV_LINKS.append(("stores.calendar", _l("Appointments"), "stores.view"))
 

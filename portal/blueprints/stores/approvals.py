@@ -14,9 +14,10 @@ from portal.blueprints.stores import NAV_LINKS, bp
 from portal.blueprints.stores.workspace import load_ticket
 from portal.extensions import db
 from portal.models import Ticket
-from portal.rendering import render, wants_fragment
-from portal.services import DomainError, approvals
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.stores import approvals
+from portal.web.guards import permission_required
+from portal.web.rendering import render, wants_fragment
 
 NAV_LINKS.append(("stores.approvals_queue", _l("Approvals"), "stores.supervise"))
 

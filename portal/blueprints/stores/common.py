@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.models import OrgKind, OrgUnit
 from portal.models.base import utcnow
-from portal.services.permissions import visible_org_ids
+from portal.services.core.duties import visible_org_ids
 from portal.timeutil import to_local
 
 

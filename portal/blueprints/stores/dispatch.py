@@ -13,10 +13,12 @@ from portal.blueprints.stores.workspace import load_ticket, render_workspace, wo
 from portal.extensions import db
 from portal.models import Employee, OrgUnit, PermissionGroup
 from portal.models.base import utcnow
-from portal.rendering import render
-from portal.services import DomainError, dispatch, requisitions
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.stores import dispatch
+from portal.services.warehouse import requisitions
 from portal.timeutil import local_to_utc, to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 NAV_LINKS.append(("stores.dispatch_board", _l("Dispatch board"), "stores.supervise"))
 NAV_LINKS.append(("stores.dispatch_log", _l("Daily assignment log"), "stores.view"))

@@ -26,11 +26,11 @@ from portal.blueprints.stores.workspace import load_ticket, ticket_workspace
 from portal.display import display
 from portal.extensions import db
 from portal.models import Estimate, PriceItem, ServiceOrder, Ticket
-from portal.rendering import render
 from portal.services import DomainError
-from portal.services import estimates as service
-from portal.services.permissions import permission_required
+from portal.services.stores import estimates as service
 from portal.timeutil import local_to_utc, to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 def _load(number: str, revision: int) -> tuple[Ticket, Estimate]:

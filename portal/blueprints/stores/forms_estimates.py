@@ -12,8 +12,8 @@ from wtforms import StringField
 from wtforms.validators import Optional
 
 from portal.blueprints.stores.forms_reception import VersionForm
-from portal.forms import EnumSelectField, IdSelectField, long_text, text, when
 from portal.models import LineKind, PaymentMethod
+from portal.web.forms import EnumSelectField, IdSelectField, long_text, text, when
 
 
 class DecimalText(StringField):

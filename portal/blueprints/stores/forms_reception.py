@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 
-from portal.forms import CheckboxListField, EnumSelectField, IdSelectField, long_text, text, when
 from portal.models import (
     Inspection,
     InspectionPosition,
@@ -18,7 +17,15 @@ from portal.models import (
     ServiceItem,
     Warranty,
 )
-from portal.services import reception as service
+from portal.services.stores import reception as service
+from portal.web.forms import (
+    CheckboxListField,
+    EnumSelectField,
+    IdSelectField,
+    long_text,
+    text,
+    when,
+)
 
 BLANK_ADDED_ROWS = 2
 # The workspace page shows several sections' forms at once: prefixes keep their ids apart.

@@ -5,7 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms import (
+from portal.models import AppointmentStatus, DispatchCategory, Priority
+from portal.web.forms import (
     CheckboxListField,
     EnumSelectField,
     IdSelectField,
@@ -14,7 +15,6 @@ from portal.forms import (
     text,
     when,
 )
-from portal.models import AppointmentStatus, DispatchCategory, Priority
 
 
 class DispatchForm(FlaskForm):

@@ -11,9 +11,10 @@ from portal.blueprints.stores.forms_work import HandBackForm, RepairCardForm, Ta
 from portal.blueprints.stores.workspace import load_ticket, render_workspace, workspace_context
 from portal.extensions import db
 from portal.models import GoodsReceipt
-from portal.rendering import render
-from portal.services import DomainError, goods_in
-from portal.services.permissions import ensure_visible, permission_required
+from portal.services import DomainError
+from portal.services.stores import goods_in
+from portal.web.guards import ensure_visible, permission_required
+from portal.web.rendering import render
 
 NAV_LINKS.append(("stores.goods_register", _l("Goods in/out register"), "stores.view"))
 

@@ -10,10 +10,11 @@ from portal.blueprints.stores.forms_work import FinishForm, WorkLogForm
 from portal.extensions import db
 from portal.models import Dispatch, Ticket
 from portal.models.base import utcnow
-from portal.rendering import render
-from portal.services import DomainError, dispatch
-from portal.services.permissions import ensure_visible, permission_required
+from portal.services import DomainError
+from portal.services.stores import dispatch
 from portal.timeutil import to_local
+from portal.web.guards import ensure_visible, permission_required
+from portal.web.rendering import render
 
 NAV_LINKS.append(("stores.my_jobs", _l("My jobs"), "stores.view"))
 # The engineer's 待反馈 list lives with the callbacks; technicians reach it from here.

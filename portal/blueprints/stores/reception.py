@@ -23,11 +23,13 @@ from portal.blueprints.stores.workspace import load_ticket
 from portal.extensions import db
 from portal.models import Customer, Inspection, Product, Ticket
 from portal.models.base import utcnow
-from portal.rendering import render, safe_next
-from portal.services import DomainError, customers, masterdata, tickets
-from portal.services import reception as service
-from portal.services.permissions import permission_required
+from portal.services import DomainError
+from portal.services.core import customers, masterdata
+from portal.services.stores import reception as service
+from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import local_to_utc, to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render, safe_next
 
 NAV_LINKS.append(("stores.walk_in", _l("Walk-in customer"), "stores.view"))
 

@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.stores import NAV_LINKS, bp
 from portal.blueprints.stores.common import branch_choices, chosen_day, current_branch, week_start
-from portal.rendering import render
-from portal.services import work_reports
-from portal.services.permissions import permission_required
+from portal.services.stores import work_reports
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 NAV_LINKS.append(("stores.daily_report", _l("Daily work report"), "stores.view"))
 NAV_LINKS.append(("stores.weekly_report", _l("Weekly summary"), "stores.view"))

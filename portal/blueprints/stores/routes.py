@@ -5,10 +5,11 @@ from portal.blueprints.stores import bp
 from portal.blueprints.stores.common import branch_choices, current_branch
 from portal.extensions import db
 from portal.models.base import utcnow
-from portal.rendering import render
-from portal.services import store_queue, tickets
-from portal.services.permissions import permission_required
+from portal.services.stores import queue as store_queue
+from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 @bp.get("/")

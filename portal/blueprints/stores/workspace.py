@@ -7,10 +7,11 @@ from portal.blueprints.hotline.forms import TransitionForm
 from portal.blueprints.stores import bp
 from portal.extensions import db
 from portal.models import Ticket
-from portal.rendering import render
-from portal.services import store_workspace, tickets
-from portal.services.audit import history
-from portal.services.permissions import ensure_visible, permission_required
+from portal.services.core.audit import history
+from portal.services.stores import workspace as store_workspace
+from portal.services.tickets import lifecycle as tickets
+from portal.web.guards import ensure_visible, permission_required
+from portal.web.rendering import render
 
 # Each section of the workspace may add its forms to the page: functions (ticket, work) → dict,
 # registered by the module that owns the section with @workspace_context.

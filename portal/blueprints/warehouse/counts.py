@@ -16,13 +16,14 @@ from portal.blueprints.warehouse.forms import DecisionForm, OpenCountForm, Submi
 from portal.blueprints.warehouse.routes import load, refused, warehouse
 from portal.extensions import db
 from portal.models import StockCount, StockCountLine
-from portal.pagination import paginate_rows
-from portal.rendering import render, wants_fragment
-from portal.services import DomainError, stock_counts
-from portal.services.audit import history
-from portal.services.permissions import permission_required
-from portal.services.warehouse_parts import categories
-from portal.services.warehouse_workflow import STOCK_COUNT
+from portal.services import DomainError
+from portal.services.core.audit import history
+from portal.services.warehouse import stock_counts
+from portal.services.warehouse.parts import categories
+from portal.services.warehouse.workflow import STOCK_COUNT
+from portal.web.guards import permission_required
+from portal.web.pagination import paginate_rows
+from portal.web.rendering import render, wants_fragment
 
 SHEET_PAGE = 50
 

@@ -16,11 +16,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms import EnumSelectField, IdSelectField, strip_or_none, text
 from portal.models import DamageProposal, StockCondition
 from portal.services import DomainError
-from portal.services.stock import LineInput, parse_quantity
-from portal.services.warehouse_parts import require_part
+from portal.services.warehouse.parts import require_part
+from portal.services.warehouse.stock import LineInput, parse_quantity
+from portal.web.forms import EnumSelectField, IdSelectField, strip_or_none, text
 
 REQUIRED = DataRequired(_l("This field is required."))
 

@@ -12,11 +12,12 @@ from portal.blueprints.warehouse.forms import TransferForm
 from portal.blueprints.warehouse.routes import refused, warehouse
 from portal.extensions import db
 from portal.models import MovementKind, OrgKind, OrgUnit, StockCondition
-from portal.pagination import paginate_rows
-from portal.rendering import render
-from portal.services import DomainError, stock
-from portal.services.permissions import permission_required
-from portal.services.warehouse_parts import categories
+from portal.services import DomainError
+from portal.services.warehouse import stock
+from portal.services.warehouse.parts import categories
+from portal.web.guards import permission_required
+from portal.web.pagination import paginate_rows
+from portal.web.rendering import render
 
 
 @bp.get("/stock")

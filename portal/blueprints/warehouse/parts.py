@@ -9,12 +9,13 @@ from portal.blueprints.warehouse.forms import PartForm
 from portal.blueprints.warehouse.routes import warehouse
 from portal.extensions import db
 from portal.models import Part
-from portal.pagination import paginate_rows
-from portal.rendering import render
-from portal.services import DomainError, stock
-from portal.services.audit import history
-from portal.services.permissions import permission_required
-from portal.services.warehouse_parts import categories, save_part
+from portal.services import DomainError
+from portal.services.core.audit import history
+from portal.services.warehouse import stock
+from portal.services.warehouse.parts import categories, save_part
+from portal.web.guards import permission_required
+from portal.web.pagination import paginate_rows
+from portal.web.rendering import render
 
 
 def _page() -> int:

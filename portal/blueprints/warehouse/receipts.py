@@ -13,10 +13,11 @@ from portal.blueprints.warehouse.forms import ReceiptForm, receipt_lines
 from portal.blueprints.warehouse.routes import load, warehouse
 from portal.extensions import db
 from portal.models import StockCondition, StockReceipt
-from portal.rendering import render
-from portal.services import DomainError, stock
-from portal.services.permissions import permission_required
-from portal.services.warehouse_parts import require_part, search_statement
+from portal.services import DomainError
+from portal.services.warehouse import stock
+from portal.services.warehouse.parts import require_part, search_statement
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 @bp.get("/receipts")

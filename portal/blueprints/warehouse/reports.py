@@ -7,10 +7,10 @@ from flask import request
 from portal.blueprints.warehouse import bp
 from portal.blueprints.warehouse.routes import warehouse
 from portal.models.base import utcnow
-from portal.rendering import render
-from portal.services.permissions import permission_required
-from portal.services.warehouse_kpis import daily_issues, recent_weeks
+from portal.services.warehouse.kpis import daily_issues, recent_weeks
 from portal.timeutil import to_local
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 def _day(name: str) -> date | None:

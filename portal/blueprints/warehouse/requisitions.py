@@ -11,12 +11,12 @@ from portal.blueprints.warehouse.forms import DecisionForm
 from portal.blueprints.warehouse.routes import refused, warehouse
 from portal.extensions import db
 from portal.models import Requisition, RequisitionStatus
-from portal.rendering import render
 from portal.services import DomainError
-from portal.services import requisitions as service
-from portal.services.audit import history
-from portal.services.permissions import permission_required
-from portal.services.warehouse_workflow import REQUISITION
+from portal.services.core.audit import history
+from portal.services.warehouse import requisitions as service
+from portal.services.warehouse.workflow import REQUISITION
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 VIEWS = {
     "queue": service.OPEN_FOR_ISSUE,

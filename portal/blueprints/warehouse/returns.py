@@ -27,13 +27,13 @@ from portal.models import (
     StockCondition,
     Ticket,
 )
-from portal.rendering import render
 from portal.services import DomainError
-from portal.services import warehouse_returns as service
-from portal.services.audit import history
-from portal.services.permissions import permission_required
-from portal.services.stock import fmt_qty, parse_quantity
-from portal.services.warehouse_workflow import DAMAGE, RETURN
+from portal.services.core.audit import history
+from portal.services.warehouse import returns as service
+from portal.services.warehouse.stock import fmt_qty, parse_quantity
+from portal.services.warehouse.workflow import DAMAGE, RETURN
+from portal.web.guards import permission_required
+from portal.web.rendering import render
 
 
 def _status_arg(enum_cls):

@@ -9,10 +9,11 @@ from flask_login import current_user
 from portal.blueprints.warehouse import bp
 from portal.extensions import db
 from portal.models import OrgUnit
-from portal.rendering import render
-from portal.services import DomainError, stock
-from portal.services.permissions import ensure_visible, permission_required
-from portal.services.warehouse_kpis import overview, recent_weeks
+from portal.services import DomainError
+from portal.services.warehouse import stock
+from portal.services.warehouse.kpis import overview, recent_weeks
+from portal.web.guards import ensure_visible, permission_required
+from portal.web.rendering import render
 
 
 class NoWarehouse(DomainError):

@@ -142,7 +142,7 @@ def week_kpis(warehouse_id: int, start: date, now: datetime | None = None) -> We
 def overview(warehouse_id: int) -> dict[str, int]:
     """The landing page's figures: the work waiting in each queue of the warehouse."""
     from portal.models import DamageReport, DamageStatus, ReturnReport, ReturnStatus
-    from portal.services.stock import below_minimum_count
+    from portal.services.warehouse.stock import below_minimum_count
 
     def count(model, *conditions) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(

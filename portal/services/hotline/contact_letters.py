@@ -16,10 +16,11 @@ from sqlalchemy.orm import aliased
 from portal.extensions import db
 from portal.models import Complaint, ContactLetter, Customer, Employee, Ticket
 from portal.models.base import utcnow
-from portal.services import DomainError, pdf
-from portal.services import complaints as complaint_service
-from portal.services.numbering import next_number
-from portal.services.permissions import visible_org_ids
+from portal.services import DomainError
+from portal.services.core.duties import visible_org_ids
+from portal.services.core.numbering import next_number
+from portal.services.documents import pdf
+from portal.services.hotline import complaints as complaint_service
 
 # Up to this far ahead a typed time still counts as "now" (clocks and typing differ a little).
 CLOCK_SLACK = timedelta(minutes=5)

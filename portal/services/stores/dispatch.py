@@ -28,9 +28,12 @@ from portal.models import (
     WorkLog,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, estimates, requisitions, tickets
-from portal.services.numbering import next_number
-from portal.services.stock import check_quantity
+from portal.services import DomainError
+from portal.services.core.numbering import next_number
+from portal.services.stores import estimates
+from portal.services.tickets import lifecycle as tickets
+from portal.services.warehouse import requisitions
+from portal.services.warehouse.stock import check_quantity
 from portal.timeutil import local_day_end_utc, local_day_start_utc, to_local
 
 DAY_CAPACITY = Decimal("8")  # a technician's bookable hours per day

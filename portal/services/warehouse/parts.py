@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import Part
 from portal.services import DomainError
-from portal.services.customers import prefix
+from portal.services.core.customers import prefix
 
 
 class UnknownCode(DomainError):

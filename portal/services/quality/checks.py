@@ -39,9 +39,10 @@ from portal.models import (
     TicketStatus,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, tickets
-from portal.services.numbering import next_number
-from portal.services.permissions import scope_to_org, visible_org_ids
+from portal.services import DomainError
+from portal.services.core.duties import scope_to_org, visible_org_ids
+from portal.services.core.numbering import next_number
+from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import to_local
 
 # The checklist for products whose category has none of its own (a category name: data).

@@ -15,8 +15,9 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Employee, Ticket, TicketStatus
-from portal.services import DomainError, tickets
-from portal.services.permissions import scope_to_org
+from portal.services import DomainError
+from portal.services.core.duties import scope_to_org
+from portal.services.tickets import lifecycle as tickets
 
 QUEUE_ACTIONS = ("approve", "refuse", "request_hq")
 

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import Employee, GoodsReceipt, Ticket
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services.numbering import next_number
+from portal.services.core.numbering import next_number
 
 
 def take_in(ticket: Ticket, goods: str, condition: str | None, by: Employee) -> GoodsReceipt:

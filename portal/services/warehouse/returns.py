@@ -30,9 +30,9 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services.numbering import next_number
-from portal.services.stock import Posting, check_quantity, ensure_warehouse, post
-from portal.services.warehouse_workflow import DAMAGE, RETURN
+from portal.services.core.numbering import next_number
+from portal.services.warehouse.stock import Posting, check_quantity, ensure_warehouse, post
+from portal.services.warehouse.workflow import DAMAGE, RETURN
 from portal.timeutil import local_day_start_utc
 
 CENT = Decimal("0.01")

@@ -28,8 +28,9 @@ from portal.models import (
     Warranty,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, tickets
-from portal.services.permissions import scope_to_org
+from portal.services import DomainError
+from portal.services.core.duties import scope_to_org
+from portal.services.tickets import lifecycle as tickets
 
 # A clock a minute or two apart between PC and server must not make "now" look like the future.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -42,7 +42,7 @@ def _no_approval_needed(ticket: Ticket) -> str | None:
 # writes the signed check (or the customer's acceptance) and then takes the step in the same
 # transaction. These guards keep the generic ticket form from skipping the record.
 def _no_passed_check(ticket: Ticket) -> str | None:
-    from portal.services import quality
+    from portal.services.quality import checks as quality
 
     if quality.current_verdict(ticket) != quality.CheckVerdict.PASSED:
         return _("Sign the quality check with every item passed first.")
@@ -50,7 +50,7 @@ def _no_passed_check(ticket: Ticket) -> str | None:
 
 
 def _no_failed_check(ticket: Ticket) -> str | None:
-    from portal.services import quality
+    from portal.services.quality import checks as quality
 
     if quality.current_verdict(ticket) != quality.CheckVerdict.FAILED:
         return _("Sign the quality check with the failed items first.")
@@ -58,7 +58,7 @@ def _no_failed_check(ticket: Ticket) -> str | None:
 
 
 def _no_acceptance(ticket: Ticket) -> str | None:
-    from portal.services import quality
+    from portal.services.quality import checks as quality
 
     if quality.acceptance_of(ticket) is None:
         return _("Record the customer's acceptance of the handover first.")

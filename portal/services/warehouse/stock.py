@@ -40,8 +40,8 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services.numbering import next_number
-from portal.services.permissions import visible_org_ids
+from portal.services.core.duties import visible_org_ids
+from portal.services.core.numbering import next_number
 
 MAX_QUANTITY = Decimal("999999")
 THOUSANDTH = Decimal("0.001")
@@ -334,7 +334,7 @@ def _good_on_hand(warehouse_id: int):
 
 def stock_statement(warehouse_id: int, text: str | None = None, category: str | None = None):
     """The stock list: one row per part held here, with good / damaged / giveaway on hand."""
-    from portal.services.warehouse_parts import part_filter
+    from portal.services.warehouse.parts import part_filter
 
     def column(condition: StockCondition):
         return sa.func.sum(sa.case((StockBalance.condition == condition, StockBalance.on_hand),
@@ -351,7 +351,7 @@ def stock_statement(warehouse_id: int, text: str | None = None, category: str | 
 def catalogue_statement(warehouse_id: int, text: str | None = None,
                         category: str | None = None, include_inactive: bool = False):
     """The parts catalogue with each part's good stock in this warehouse."""
-    from portal.services.warehouse_parts import part_filter
+    from portal.services.warehouse.parts import part_filter
 
     good = _good_on_hand(warehouse_id)
     stmt = (sa.select(Part, sa.func.coalesce(good.c.on_hand, 0).label("on_hand"))
@@ -388,7 +388,7 @@ class LedgerFilters:
 
 def ledger_statement(warehouse_id: int, filters: LedgerFilters):
     """The warehouse's movements, newest first."""
-    from portal.services.customers import prefix
+    from portal.services.core.customers import prefix
     from portal.timeutil import local_day_end_utc, local_day_start_utc
 
     stmt = (sa.select(StockMovement).where(StockMovement.warehouse_id == warehouse_id)

@@ -28,9 +28,9 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services import complaint_workflow as workflow
-from portal.services.audit import history
-from portal.services.numbering import next_number
+from portal.services.core.audit import history
+from portal.services.core.numbering import next_number
+from portal.services.hotline import complaint_workflow as workflow
 from portal.timeutil import local_day_end_utc, local_day_start_utc
 
 # Up to this far ahead a typed time still counts as "now" (clocks and typing differ a little).
@@ -462,7 +462,7 @@ class ComplaintFilters:
 
 def search_statement(filters: ComplaintFilters, user: Employee):
     """The filtered complaint list, newest first, limited to what the user may see."""
-    from portal.services.customers import prefix
+    from portal.services.core.customers import prefix
 
     stmt = visible_to(sa.select(Complaint), user).options(
         selectinload(Complaint.customer), selectinload(Complaint.handler))

@@ -29,8 +29,9 @@ from portal.models import (
     TicketTiming,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, ticket_workflow
-from portal.services.numbering import next_number
+from portal.services import DomainError
+from portal.services.core.numbering import next_number
+from portal.services.tickets import workflow as ticket_workflow
 from portal.timeutil import local_day_end_utc, local_day_start_utc, to_local
 
 
@@ -302,8 +303,8 @@ SORTS = {
 
 def search_statement(filters: TicketFilters, user: Employee):
     """The filtered ticket list, limited to the org units the user may see."""
-    from portal.services.customers import prefix
-    from portal.services.permissions import scope_to_org
+    from portal.services.core.customers import prefix
+    from portal.services.core.duties import scope_to_org
     from portal.timeutil import local_day_end_utc, local_day_start_utc
 
     stmt = sa.select(Ticket).options(selectinload(Ticket.customer), selectinload(Ticket.branch))

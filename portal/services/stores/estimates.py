@@ -40,7 +40,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services.numbering import next_number
+from portal.services.core.numbering import next_number
 
 CENT = Decimal("0.01")
 MAX_QUANTITY = Decimal("9999")

@@ -28,9 +28,9 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services.numbering import next_number
-from portal.services.permissions import visible_org_ids
-from portal.services.stock import (
+from portal.services.core.duties import visible_org_ids
+from portal.services.core.numbering import next_number
+from portal.services.warehouse.stock import (
     LineInput,
     Posting,
     check_quantity,
@@ -39,7 +39,7 @@ from portal.services.stock import (
     on_hand,
     post,
 )
-from portal.services.warehouse_workflow import REQUISITION, TransitionRefused
+from portal.services.warehouse.workflow import REQUISITION, TransitionRefused
 
 # Requisitions whose parts are promised but not yet issued: they hold stock for the store.
 OPEN_FOR_ISSUE = (RequisitionStatus.APPROVED, RequisitionStatus.WAITING)

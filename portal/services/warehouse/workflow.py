@@ -75,7 +75,7 @@ def _t(action, sources, target, permission, label, needs_remark=False, guard=Non
 
 
 def _not_a_counter(count, by) -> str | None:
-    from portal.services.stock_counts import counters
+    from portal.services.warehouse.stock_counts import counters
 
     if by.id in counters(count):
         return _("You took part in this count: another manager must approve it.")

@@ -30,7 +30,8 @@ from portal.models import (
     TicketStatus,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, tickets
+from portal.services import DomainError
+from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import local_day_end_utc, to_local
 
 # 不满意原因: stored as these codes, comma-separated, in Callback.reasons.

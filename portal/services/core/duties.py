@@ -1,11 +1,8 @@
 """Permission vocabulary, the groups of SPEC §1, the route guard and org-unit scoping."""
 
-from functools import wraps
-
 import sqlalchemy as sa
-from flask import abort, g, has_request_context
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import OrgUnit
@@ -61,32 +58,6 @@ def areas_for(user) -> list[tuple]:
     return [a for a in AREAS if a[3] in perms]
 
 
-def permission_required(*permissions: str):
-    """Route guard: the signed-in user needs at least one of `permissions`, else 403."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                from portal.extensions import login_manager
-
-                return login_manager.unauthorized()
-            if not current_user.permissions & set(permissions):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.required_permissions = permissions
-        return wrapped
-
-    return decorator
-
-
-def public(view):
-    """Marks a route that must answer without signing in (sign-in page, health check)."""
-    view.public = True
-    return view
-
-
 def visible_org_ids(user) -> set[int] | None:
     """Org units whose records `user` may see: None means all (hotline, HQ, admin).
 
@@ -118,10 +89,3 @@ def scope_to_org(stmt, org_column, user):
     """Limit a select to the records of the user's org units (no-op for scope.all users)."""
     ids = visible_org_ids(user)
     return stmt if ids is None else stmt.where(org_column.in_(ids))
-
-
-def ensure_visible(user, org_unit_id: int | None) -> None:
-    """404 (not 403: do not reveal that the record exists) for another unit's record."""
-    ids = visible_org_ids(user)
-    if ids is not None and org_unit_id not in ids:
-        abort(404)

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import Customer, Employee, PermissionGroup
 from portal.services import DomainError
-from portal.services.auth import hash_password
-from portal.services.numbering import next_number
+from portal.services.core.auth import hash_password
+from portal.services.core.numbering import next_number
 
 
 def save(record, values: dict):

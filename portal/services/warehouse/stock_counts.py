@@ -34,9 +34,10 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services.customers import prefix
-from portal.services.numbering import next_number
-from portal.services.stock import (
+from portal.services.core.customers import prefix
+from portal.services.core.numbering import next_number
+from portal.services.warehouse.parts import normalise_code, require_part
+from portal.services.warehouse.stock import (
     Posting,
     ensure_warehouse,
     hold_warehouse_exclusively,
@@ -44,8 +45,7 @@ from portal.services.stock import (
     parse_quantity,
     post,
 )
-from portal.services.warehouse_parts import normalise_code, require_part
-from portal.services.warehouse_workflow import STOCK_COUNT, TransitionRefused
+from portal.services.warehouse.workflow import STOCK_COUNT, TransitionRefused
 
 
 class StaleCount(DomainError):

@@ -33,8 +33,8 @@ from portal.models import (
     Ticket,
 )
 from portal.models.base import utcnow
-from portal.services.permissions import scope_to_org
-from portal.services.tickets import repeat_repairs_statement
+from portal.services.core.duties import scope_to_org
+from portal.services.tickets.lifecycle import repeat_repairs_statement
 from portal.timeutil import local_day_end_utc, local_day_start_utc, to_local
 
 NO_CATEGORY = "—"

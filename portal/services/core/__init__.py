@@ -1,0 +1,1 @@
+"""Core: the workflow engine, unit of work, audit, numbering, duties, master data."""

@@ -1,0 +1,1 @@
+"""Printed documents (PDF): the shared renderer and each document's builder."""

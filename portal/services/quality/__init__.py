@@ -1,0 +1,1 @@
+"""Quality (质检): installation checks, sign-off or rework, handover, quality review."""

@@ -1,0 +1,1 @@
+"""Branch stores (门店): reception, estimates, approvals, dispatch, appointments, goods in."""

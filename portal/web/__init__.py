@@ -1,0 +1,1 @@
+"""The route kit every blueprint uses: guards, loaders, bounded args, rendering."""
