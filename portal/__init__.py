@@ -36,6 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.services.core import audit, customers  # noqa: F401 — register the session hooks
 
     db.init_app(app)
+    from portal.services.core import uow
+
+    uow.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
     htmx.init_app(app)

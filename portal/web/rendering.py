@@ -29,3 +29,25 @@ def safe_next(target: str | None, default: str) -> str:
                 and not target.startswith("//"):
             return target
     return default
+
+
+def refused(exc, form=None, fields: dict | None = None) -> int:
+    """A verb refused (DomainError): drop what the request wrote, show why, return the status.
+
+    The message goes on the form field the error names (or `fields[exc.field]`), otherwise
+    into a flash message shown on the re-rendered page.
+    """
+    from flask import flash
+
+    from portal.services.core import uow
+
+    uow.discard()
+    name = (fields or {}).get(exc.field, exc.field)
+    field = getattr(form, name, None) if form is not None and name else None
+    if field is not None and hasattr(field, "errors"):
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(exc.message)
+    else:
+        flash(exc.message, "error")
+    return exc.status

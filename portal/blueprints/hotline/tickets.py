@@ -29,9 +29,11 @@ from portal.services import DomainError
 from portal.services.core.audit import history
 from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import local_to_utc, to_local
-from portal.web.guards import ensure_visible, permission_required
+from portal.web.args import date_arg, enum_arg, int_arg, page_arg, version_of
+from portal.web.guards import permission_required
+from portal.web.loaders import ticket_or_404
 from portal.web.pagination import paginate_rows
-from portal.web.rendering import render, safe_next, wants_fragment
+from portal.web.rendering import refused, render, safe_next, wants_fragment
 
 
 def _branch_choices(form) -> None:
@@ -52,9 +54,9 @@ def _ticket_form(customer: Customer | None, formdata=True) -> TicketForm:
 @bp.get("/tickets/new")
 @permission_required("hotline.view")
 def new_ticket():
-    call = db.session.get(CallRecord, request.args.get("call", type=int) or 0)
+    call = db.session.get(CallRecord, int_arg("call", 0))
     customer = call.customer if call else db.session.get(
-        Customer, request.args.get("customer", type=int) or 0)
+        Customer, int_arg("customer", 0))
     if customer is None:
         abort(404)
     form = _ticket_form(customer, formdata=False)
@@ -107,8 +109,7 @@ def create_ticket():
                 ticket = tickets.create_ticket(_draft(form, customer, product, reference),
                                                current_user)
             except DomainError as exc:
-                db.session.rollback()
-                getattr(form, exc.field or "short_text").errors.append(exc.message)
+                refused(exc, form, {None: "short_text"})
             else:
                 return _created(ticket)
     return render("hotline/ticket_form_page.html", "hotline/_ticket_form.html",
@@ -143,16 +144,10 @@ def _created(ticket: Ticket):
     return redirect(url_for("hotline.ticket_detail", number=ticket.number))
 
 
-def _load(number: str) -> Ticket:
-    ticket = db.first_or_404(sa.select(Ticket).where(Ticket.number == number.upper()))
-    ensure_visible(current_user, ticket.branch_id)
-    return ticket
-
-
 @bp.get("/tickets/<number>")
 @permission_required("hotline.view", "stores.view")
 def ticket_detail(number: str):  # stores see their own branch's tickets (ensure_visible)
-    ticket = _load(number)
+    ticket = ticket_or_404(number)
     return _detail(ticket, TransitionForm(formdata=None, version=ticket.version))
 
 
@@ -165,7 +160,8 @@ def _detail(ticket: Ticket, form: TransitionForm, status: int = 200):
 @bp.post("/tickets/<number>/transition")
 @permission_required("hotline.view", "stores.view")
 def ticket_transition(number: str):
-    ticket = _load(number)
+    """The generic step form: steps that write a record of their own are refused here."""
+    ticket = ticket_or_404(number)
     form = TransitionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -176,24 +172,13 @@ def ticket_transition(number: str):
         if engineer is None:
             form.engineer_no.errors.append(_("No active employee has this number."))
             return _detail(ticket, form, 400)
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
-    if form.action.data in tickets.SCREEN_ACTIONS:
-        flash(_("Use the callback or feedback page for this step: it records the survey."),
-              "error")
-        return _detail(ticket, form, 409)
     try:
         tickets.transition(ticket, form.action.data, current_user, form.remark.data,
-                           expected_version=version, engineer=engineer)
+                           expected_version=version_of(form.version.data), engineer=engineer)
     except DomainError as exc:
-        db.session.rollback()
-        db.session.refresh(ticket)
-        if exc.field in ("remark", "engineer"):
-            getattr(form, "engineer_no" if exc.field == "engineer" else "remark").errors.append(
-                exc.message)
-        else:
-            flash(exc.message, "error")
+        status = refused(exc, form, {"engineer": "engineer_no"})
         form.version.data = ticket.version
-        return _detail(ticket, form, exc.status)
+        return _detail(ticket, form, status)
     flash(_("Ticket %(number)s: %(status)s.", number=ticket.number, status=ticket.status.label),
           "success")
     return redirect(safe_next(request.form.get("next"),
@@ -202,25 +187,11 @@ def ticket_transition(number: str):
 
 def _filters_from_args() -> tickets.TicketFilters:
     args = request.args
-    from datetime import date
-
-    def parse_date(name):
-        try:
-            return date.fromisoformat(args.get(name, ""))
-        except ValueError:
-            return None
-
-    def parse_enum(enum_cls, name):
-        try:
-            return enum_cls(args.get(name)) if args.get(name) else None
-        except ValueError:
-            return None
-
     return tickets.TicketFilters(
-        status=parse_enum(TicketStatus, "status"), branch_id=args.get("branch", type=int),
-        kind=parse_enum(TicketKind, "kind"), service_class=parse_enum(ServiceClass, "class"),
-        urgent=args.get("urgent") == "1", date_from=parse_date("from"),
-        date_to=parse_date("to"), text=args.get("q", "").strip()[:60] or None,
+        status=enum_arg(TicketStatus, "status"), branch_id=int_arg("branch"),
+        kind=enum_arg(TicketKind, "kind"), service_class=enum_arg(ServiceClass, "class"),
+        urgent=args.get("urgent") == "1", date_from=date_arg("from"), date_to=date_arg("to"),
+        text=args.get("q", "").replace("\x00", "").strip()[:60] or None,
         open_only=args.get("open") == "1", sort=args.get("sort", "newest"),
     )
 
@@ -258,7 +229,7 @@ def ticket_list():
 @bp.get("/tickets/repeat")
 @permission_required("hotline.view")
 def repeat_repairs():
-    days = min(max(request.args.get("days", 90, type=int), 1), 3650)
+    days = int_arg("days", 90, 1, 3650)
     page = paginate_rows(tickets.repeat_repairs_statement(days),
-                         request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+                         page_arg(), current_app.config["PAGE_SIZE"])
     return render("hotline/repeat_repairs.html", page=page, days=days)

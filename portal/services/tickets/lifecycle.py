@@ -12,7 +12,6 @@ from portal.models import (
     OPEN_STATUSES,
     BranchArea,
     Callback,
-    CallbackKind,
     CallbackStatus,
     Customer,
     Employee,
@@ -31,18 +30,9 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core.numbering import next_number
-from portal.services.tickets import workflow as ticket_workflow
+from portal.services.core.workflow import flush
+from portal.services.tickets.workflow import TICKET
 from portal.timeutil import local_day_end_utc, local_day_start_utc, to_local
-
-
-class TransitionRefused(DomainError):
-    status = 409
-
-
-class StaleTicket(DomainError):
-    """Someone else saved the ticket since this form was opened (optimistic locking)."""
-
-    status = 409
 
 
 @dataclass
@@ -146,73 +136,22 @@ def create_ticket(draft: TicketDraft, by: Employee) -> Ticket:
     ticket.events.append(TicketEvent(actor=by, action="create", from_status=None,
                                      to_status=TicketStatus.TZJL))
     db.session.add(ticket)
-    db.session.commit()
+    flush()
     return ticket
 
 
 def transition(ticket: Ticket, action: str, by: Employee, remark: str | None = None,
-               expected_version: int | None = None, engineer: Employee | None = None) -> Ticket:
-    """Move the ticket along the transition table, or refuse with the reason (409)."""
-    if expected_version is not None and expected_version != ticket.version:
-        raise StaleTicket(_("Ticket %(number)s was changed by someone else since you opened it. "
-                            "Please reload it and try again.", number=ticket.number))
-    step = ticket_workflow.find(ticket.status, action, ticket.kind)
-    if step is None:
-        raise TransitionRefused(_("Ticket %(number)s is %(status)s: this action is not "
-                                  "possible now.", number=ticket.number,
-                                  status=ticket.status.label))
-    if not by.can(step.permission):
-        raise TransitionRefused(_("Your permission groups do not allow this action."))
-    refusal = step.guard(ticket) if step.guard else None
-    if refusal:
-        raise TransitionRefused(refusal)
-    remark = (remark or "").strip() or None
-    if step.needs_remark and not remark:
-        raise DomainError(_("Please give a remark for this action."), field="remark")
-    if action == "request_feedback":
-        if engineer is None:
-            raise DomainError(_("Please name the engineer who must answer."), field="engineer")
-        ticket.feedback_engineer = engineer
-    if action == "give_feedback" and ticket.feedback_engineer_id not in (None, by.id):
-        raise TransitionRefused(_("Only the named engineer may give this feedback."))
-    source = ticket.status
-    target = step.target or source
-    ticket.status = target
-    if action == "request_hq":
-        ticket.hq_requested = True
-    if step.target == TicketStatus.CLOSED:
-        ticket.closed_at = utcnow()
-        schedule_callback(ticket, CallbackKind.AFTER_SERVICE, CALLBACK_AFTER_CLOSE)
-    elif step.target == TicketStatus.FEEDBACK_GIVEN:
-        schedule_callback(ticket, CallbackKind.FEEDBACK_FOLLOW_UP, CALLBACK_AFTER_FEEDBACK)
-    ticket.events.append(TicketEvent(actor=by, action=action, from_status=source,
-                                     to_status=target, remark=remark))
-    db.session.commit()
+               expected_version: int | None = None, engineer: Employee | None = None,
+               via: str | None = None) -> Ticket:
+    """Take one step of the ticket's table, or refuse with the reason (409 / 400)."""
+    TICKET.apply(ticket, action, by, remark, expected_version=expected_version, via=via,
+                 engineer=engineer)
     return ticket
 
 
-CALLBACK_AFTER_CLOSE = timedelta(days=3)  # SPEC §9: callback within 3 days, 100%
-CALLBACK_AFTER_FEEDBACK = timedelta(days=1)
-
-
-def schedule_callback(ticket: Ticket, kind: CallbackKind, within: timedelta) -> Callback:
-    """Put a callback (回访) for the ticket's customer into the hotline worklist."""
-    callback = Callback(kind=kind, ticket=ticket, customer_id=ticket.customer_id,
-                        due_at=utcnow() + within)
-    db.session.add(callback)
-    return callback
-
-
-# Moves that carry a form of their own (the callback survey, the engineer's answer): the
-# ticket page links to those screens instead of offering a bare button.
-SCREEN_ACTIONS = frozenset({"callback_done", "request_feedback", "give_feedback"})
-
-
-def available_actions(ticket: Ticket, user: Employee) -> list[ticket_workflow.Transition]:
-    """The buttons this user sees on the ticket: allowed by the table and by their groups."""
-    return [t for t in ticket_workflow.available(ticket.status, ticket.kind)
-            if user.can(t.permission) and not (t.guard and t.guard(ticket))
-            and t.action not in SCREEN_ACTIONS]
+def available_actions(ticket: Ticket, user: Employee) -> list:
+    """The buttons this user sees on the ticket: generic steps their duties allow."""
+    return TICKET.available(ticket, user)
 
 
 def due_callbacks(ticket: Ticket) -> list[Callback]:

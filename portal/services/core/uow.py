@@ -1,0 +1,53 @@
+"""Unit of work: services flush, the request or the command commits once.
+
+A request commits when its response is a success or a redirect (< 400) and rolls back
+otherwise: a refusal shown to the user (400, 403, 404, 409) or a crash leaves nothing
+behind, however many records the verb had touched. CLI commands and jobs use
+`transaction()`. Nothing else in the code calls `commit()`.
+"""
+
+from contextlib import contextmanager
+
+from flask import Flask, g
+
+from portal.extensions import db
+
+
+@contextmanager
+def transaction():
+    """One commit for a command or job; any exception rolls the whole of it back."""
+    try:
+        yield db.session
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def discard() -> None:
+    """Throw away what this request wrote so far: a refusal re-renders the record as saved.
+
+    The request then answers with an error status, so nothing is committed either way.
+    """
+    db.session.rollback()
+    g.uow_discarded = True
+
+
+def commit_early() -> None:
+    """Commit a fact that must stand even if the page then fails (a sign-in's counters)."""
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _finish(response):
+        if response.status_code < 400 and not g.get("uow_discarded"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _abandon(exc):
+        if exc is not None:
+            db.session.rollback()
