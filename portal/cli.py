@@ -10,7 +10,9 @@ def register_cli(app: Flask) -> None:
     def seed_demo(customers: int) -> None:
         """Fill the database with demo data (idempotent: a second run adds nothing)."""
         from portal.demo import seed_all
+        from portal.services.core.uow import transaction
 
-        counts = seed_all(customers=customers)
+        with transaction():  # all of the demo or none of it
+            counts = seed_all(customers=customers)
         for name, n in counts.items():
             click.echo(f"{name}: +{n}")

@@ -285,7 +285,7 @@ def seed_all(customers: int = 200) -> dict[str, int]:
             "price items": seed_price_items(),
             "customers": seed_customers(customers),
         }
-        db.session.commit()
+        db.session.flush()
         from portal.demo_quality import seed_checklists
 
         counts["quality checklists"] = seed_checklists()

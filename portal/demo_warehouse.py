@@ -98,7 +98,7 @@ def seed_parts() -> int:
                             price=Decimal(price), barcode=_barcode(n), min_stock=Decimal(minimum),
                             piece_counted=piece))
         added += 1
-    db.session.commit()
+    db.session.flush()
     return added
 
 

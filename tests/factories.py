@@ -54,7 +54,9 @@ def ticket(owner: Customer | None = None, by: str = "20001", **fields):
     owner = owner or customer()
     values = dict(customer=owner, short_text="玻璃门关不上")
     values.update(fields)
-    return create_ticket(TicketDraft(**values), employee(by))
+    created = create_ticket(TicketDraft(**values), employee(by))
+    db.session.commit()  # services only flush; a factory's record outlives a test's rollback
+    return created
 
 
 # The whole life of a ticket up to 已销单, in the order the workflow demands, with who does it.

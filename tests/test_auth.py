@@ -18,6 +18,7 @@ from portal.models import AuditEvent, Employee
 from portal.models.base import utcnow
 from portal.services.core import masterdata
 from portal.services.core.audit import acting_as
+from portal.services.core.uow import transaction
 from tests import factories
 
 DEMO_PASSWORD = "demo1234"
@@ -300,7 +301,7 @@ def test_deactivation_ends_an_open_session(app, client):
 
 
 def _create_employee(app, one_time_password: str) -> int:
-    with app.app_context(), acting_as(None, "test-admin"):
+    with app.app_context(), acting_as(None, "test-admin"), transaction():
         employee = masterdata.save_employee(
             Employee(),
             {"employee_no": "70001", "name": "新员工", "org_unit_id": factories.org_unit("HQ").id},

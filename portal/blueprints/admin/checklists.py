@@ -16,6 +16,7 @@ from portal.services import DomainError
 from portal.services.core.audit import history
 from portal.services.quality import checks as quality
 from portal.web.guards import permission_required
+from portal.web.rendering import refused
 
 
 @bp.get("/checklists/")
@@ -51,11 +52,7 @@ def _save(form: ChecklistForm, record: Checklist | None):
             saved = quality.save_checklist(form.category.data, form.name.data, form.drafts(),
                                            current_user, form.note.data)
         except DomainError as exc:
-            db.session.rollback()
-            if exc.field in ("category", "name"):
-                getattr(form, exc.field).errors.append(exc.message)
-            else:
-                flash(exc.message, "error")
+            refused(exc, form if exc.field in ("category", "name") else None)
         else:
             if record is not None and saved.id == record.id:
                 flash(_("Nothing changed; the checklist stays at version %(version)s.",

@@ -12,7 +12,7 @@ from portal.services import DomainError
 from portal.services.core import masterdata
 from portal.services.core.audit import history
 from portal.web.guards import permission_required
-from portal.web.rendering import render
+from portal.web.rendering import refused, render
 
 
 def _kind(slug: str):
@@ -69,8 +69,7 @@ def _edit(kind, record):
             else:
                 masterdata.save(record, form.values())
         except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            refused(exc, form)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.edit_record", slug=kind.slug, record_id=record.id))
@@ -89,7 +88,7 @@ def set_active(slug: str, record_id: int):
     try:
         masterdata.set_active(record, active, by=current_user)
     except DomainError as exc:
-        flash(exc.message, "error")
+        refused(exc)
     else:
         flash(_("Reactivated.") if active else _("Deactivated."), "success")
     return redirect(url_for("admin.edit_record", slug=kind.slug, record_id=record.id))

@@ -40,7 +40,7 @@ def login():
             login_user(employee)
             if not employee.locale and locale:
                 employee.locale = locale
-                db.session.commit()
+                db.session.flush()
             if employee.must_change_password:
                 flash(_("Please set your own password before you continue."), "warning")
                 return redirect(url_for("auth.change_password"))
@@ -84,7 +84,7 @@ def set_language():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
-            db.session.commit()
+            db.session.flush()
     return redirect(_safe_next(_local_part(request.referrer)))
 
 

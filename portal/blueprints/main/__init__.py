@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.extensions import db
+from portal.services.core import uow
 from portal.services.core.duties import areas_for
 from portal.web.guards import public
 
@@ -26,6 +27,6 @@ def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))
     except Exception:
-        db.session.rollback()
+        uow.discard()
         return {"status": "database unreachable"}, 503
     return {"status": "ok"}, 200

@@ -14,7 +14,7 @@ from portal.services.core.audit import history
 from portal.services.quality import checks as quality
 from portal.timeutil import local_to_utc
 from portal.web.guards import permission_required
-from portal.web.rendering import render
+from portal.web.rendering import refused, render
 
 
 def load_ticket(number: str) -> Ticket:
@@ -45,9 +45,9 @@ def save_check(number: str):
                     checklist_id=form.as_int("checklist_id"),
                     expected_version=form.as_int("version"))
     except DomainError as exc:
-        flash(exc.message, "error")
+        status = refused(exc)
         marked = getattr(exc, "item_ids", [])
-        return render_ticket(db.session.get(Ticket, ticket.id), exc.status, check_form=form,
+        return render_ticket(db.session.get(Ticket, ticket.id), status, check_form=form,
                              marked=marked)
     if not signing:
         flash(_("Quality check %(number)s saved.", number=check.number), "success")
@@ -71,13 +71,8 @@ def accept_handover(number: str):
         quality.accept_handover(ticket, form.draft(local_to_utc(form.accepted_at.data)),
                                 current_user)
     except DomainError as exc:
-        field = getattr(form, exc.field or "", None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors.append(exc.message)
-        else:
-            flash(exc.message, "error")
-        return render_ticket(db.session.get(Ticket, ticket.id), exc.status,
-                             acceptance_form=form)
+        status = refused(exc, form)
+        return render_ticket(db.session.get(Ticket, ticket.id), status, acceptance_form=form)
     flash(_("Ticket %(number)s handed over and closed; the callback is due within 3 days.",
             number=ticket.number), "success")
     return redirect(url_for("qa.ticket", number=ticket.number))

@@ -39,24 +39,36 @@ def authenticate(employee_no: str, password: str, max_failures: int, lock_minute
         raise LoginRefused(
             _("This account is locked. Try again in %(minutes)s minutes.", minutes=minutes))
     if not check_password_hash(employee.password_hash, password):
-        employee.failed_logins += 1
-        if employee.failed_logins >= max_failures:
-            employee.locked_until = now + timedelta(minutes=lock_minutes)
-            employee.failed_logins = 0
-            db.session.commit()
+        if _count_failure(employee.id, max_failures, lock_minutes, now):
             raise LoginRefused(
                 _("%(n)s wrong passwords in a row: the account is locked for %(m)s minutes.",
                   n=max_failures, m=lock_minutes)
             )
-        db.session.commit()
         raise LoginRefused(_("Wrong employee number or password."))
     if not employee.active:
         raise LoginRefused(_("This account is deactivated. Please contact the administrator."))
     employee.failed_logins = 0
     employee.locked_until = None
     employee.last_login_at = now
-    db.session.commit()
+    db.session.flush()
     return employee
+
+
+def _count_failure(employee_id: int, max_failures: int, lock_minutes: int, now) -> bool:
+    """Count a wrong password on a connection of its own: the refused sign-in rolls back,
+    the count must stand. One atomic UPDATE, so parallel guesses cannot read the same count.
+    Returns whether this failure locked the account."""
+    table = Employee.__table__
+    with db.engine.begin() as connection:
+        failures = connection.execute(
+            table.update().where(table.c.id == employee_id)
+            .values(failed_logins=table.c.failed_logins + 1)
+            .returning(table.c.failed_logins)).scalar_one()
+        if failures < max_failures:
+            return False
+        connection.execute(table.update().where(table.c.id == employee_id).values(
+            failed_logins=0, locked_until=now + timedelta(minutes=lock_minutes)))
+    return True
 
 
 def change_password(employee: Employee, current: str | None, new: str) -> None:
@@ -72,4 +84,4 @@ def change_password(employee: Employee, current: str | None, new: str) -> None:
         raise DomainError(_("The new password must differ from the old one."), field="new_password")
     employee.password_hash = hash_password(new)
     employee.must_change_password = False
-    db.session.commit()
+    db.session.flush()

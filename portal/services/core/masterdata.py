@@ -8,6 +8,23 @@ from portal.models import Customer, Employee, PermissionGroup
 from portal.services import DomainError
 from portal.services.core.auth import hash_password
 from portal.services.core.numbering import next_number
+from portal.services.core.workflow import flush
+
+ADMIN_DUTY = "admin.manage"
+
+
+def active_admins() -> int:
+    """Active employees who hold admin.manage through an active group, after pending edits."""
+    db.session.flush()
+    employees = db.session.scalars(sa.select(Employee).where(Employee.active)).all()
+    return sum(1 for e in employees if ADMIN_DUTY in e.permissions)
+
+
+def _keep_an_admin() -> None:
+    """Nothing in the app could give admin back: the last active admin keeps it."""
+    if active_admins() == 0:
+        raise DomainError(_("This change would leave no active administrator. Give another "
+                            "employee the administration duty first."))
 
 
 def save(record, values: dict):
@@ -18,7 +35,12 @@ def save(record, values: dict):
         record.code = next_number("KH")
     if record.id is None:
         db.session.add(record)
-    db.session.commit()
+    if isinstance(record, PermissionGroup):
+        record.permissions = record.permissions  # stored sorted, without blanks
+        if not record.permissions:
+            raise DomainError(_("A group needs at least one duty."), field="permission_codes")
+        _keep_an_admin()
+    flush()
     return record
 
 
@@ -40,7 +62,8 @@ def save_employee(employee: Employee, values: dict, group_ids: list[int],
         employee.locked_until = None  # a password reset also lifts a lockout
     if employee.id is None:
         db.session.add(employee)
-    db.session.commit()
+    _keep_an_admin()
+    flush()
     return employee
 
 
@@ -49,4 +72,6 @@ def set_active(record, active: bool, by: Employee) -> None:
     if isinstance(record, Employee) and record.id == by.id and not active:
         raise DomainError(_("You cannot deactivate your own account."))
     record.active = active
-    db.session.commit()
+    if isinstance(record, Employee | PermissionGroup) and not active:
+        _keep_an_admin()
+    flush()

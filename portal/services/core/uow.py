@@ -51,3 +51,14 @@ def init_app(app: Flask) -> None:
     def _abandon(exc):
         if exc is not None:
             db.session.rollback()
+
+
+def keep_refusal(table, rows: list[dict]) -> None:
+    """Record refused attempts so they stay on record although the action rolls back.
+
+    The request's own work is dropped first (on SQLite its write lock would block the
+    second connection), then the rows are written and committed on a connection of their own.
+    """
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        connection.execute(table.insert(), rows)

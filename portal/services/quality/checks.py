@@ -1,8 +1,8 @@
 """Quality (质检): checklists, the inspector's check and sign-off, rework, and the handover.
 
-One business action is one transaction: the check (or the customer's acceptance) is written
-and the ticket takes its step in the one transition table (services.ticket_workflow) in the
-same commit. Refused attempts are kept in the ticket's audit trail (action "refused"), so
+One business action is one unit of work: the check (or the customer's acceptance) is written
+and the ticket takes its verb-only step (`via="quality_check"` / `"handover"`) in the same
+transaction. Refused attempts are kept in the ticket's audit trail (action "refused"), so
 the branch can see who tried to sign an incomplete or signed check, or a ticket outside
 their region.
 """
@@ -40,6 +40,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
+from portal.services.core import uow
 from portal.services.core.duties import scope_to_org, visible_org_ids
 from portal.services.core.numbering import next_number
 from portal.services.tickets import lifecycle as tickets
@@ -161,7 +162,7 @@ def save_checklist(category: str, name: str, items: list[ItemDraft], by: Employe
             position=position, label=item.label, hint=item.hint, measured=item.measured,
             unit=item.unit, lower_limit=item.lower_limit, upper_limit=item.upper_limit))
     db.session.add(checklist)
-    db.session.commit()  # two admins saving at once: the (category, version) key refuses one
+    db.session.flush()  # two admins saving at once: the (category, version) key refuses one
     return checklist
 
 
@@ -272,11 +273,9 @@ def queue(user: Employee, status: TicketStatus = TicketStatus.QA_PENDING,
 
 def _refuse(error: DomainError, ticket_id: int, by_id: int, by_label: str) -> NoReturn:
     """Undo the half-done action, keep the refusal in the ticket's audit trail, and raise."""
-    db.session.rollback()
-    db.session.add(AuditEvent(at=utcnow(), actor_id=by_id, actor_label=by_label[:80],
-                              table_name=Ticket.__tablename__, record_id=str(ticket_id),
-                              action="refused", changes={"quality": [None, error.message]}))
-    db.session.commit()
+    uow.keep_refusal(AuditEvent.__table__, [dict(
+        at=utcnow(), actor_id=by_id, actor_label=by_label[:80], table_name=Ticket.__tablename__,
+        record_id=str(ticket_id), action="refused", changes={"quality": [None, error.message]})])
     raise error
 
 
@@ -379,7 +378,7 @@ def save_check(ticket: Ticket, answers: list[Answer], by: Employee, note: str | 
     """Keep the answers so far (a draft): the check stays open for more answers."""
     def action():
         check = _record(ticket, answers, by, note, checklist_id, expected_version)
-        db.session.commit()
+        db.session.flush()
         return check
 
     return _guarded(ticket, by, action)
@@ -413,12 +412,14 @@ def sign_check(ticket: Ticket, answers: list[Answer], by: Employee, note: str | 
         check.verdict = CheckVerdict.FAILED if failed else CheckVerdict.PASSED
         db.session.flush()
         if failed:
-            tickets.transition(ticket, "qa_fail", by, remark=failure_remark(check))
+            tickets.transition(ticket, "qa_fail", by, remark=failure_remark(check),
+                               via="quality_check")
         else:
             tickets.transition(ticket, "qa_pass", by, remark=_(
                 "Quality check %(number)s passed (attempt %(attempt)s, %(checklist)s).",
-                number=check.number, attempt=check.attempt, checklist=str(check.checklist)))
-        return check  # transition() committed the check and the move together
+                number=check.number, attempt=check.attempt, checklist=str(check.checklist)),
+                via="quality_check")
+        return check  # the check and the ticket's step stand or fall together
 
     return _guarded(ticket, by, action)
 
@@ -468,7 +469,7 @@ def accept_handover(ticket: Ticket, draft: AcceptanceDraft, by: Employee) -> Acc
     """
     def action():
         if not by.can("qa.handover"):
-            raise QualityRefused(_("Your permission groups do not allow this action."))
+            raise QualityRefused(_("Your duties do not include this action."))
         existing = acceptance_of(ticket)
         if existing is not None:
             raise QualityRefused(_("The handover of ticket %(number)s was already accepted by "
@@ -504,7 +505,7 @@ def accept_handover(ticket: Ticket, draft: AcceptanceDraft, by: Employee) -> Acc
         tickets.transition(ticket, "accept_handover", by, remark=_(
             "Accepted by %(name)s: %(satisfaction)s; accessories: %(accessories)s.",
             name=name, satisfaction=draft.satisfaction.label,
-            accessories=draft.accessories.label))
+            accessories=draft.accessories.label), via="handover")
         return record
 
     return _guarded(ticket, by, action)

@@ -67,6 +67,8 @@ def _not_ready_for_dispatch(ticket: Ticket, by=None) -> str | None:
 def _no_approval_needed(ticket: Ticket, by=None) -> str | None:
     if not ticket.needs_approval:
         return _("This ticket does not need a supervisor's approval.")
+    if was_approved(ticket):
+        return _("The supervisor has already approved this ticket.")
     return None
 
 
@@ -126,11 +128,12 @@ def _timeline(move: Move) -> None:
 TICKET = Workflow("ticket", [
     # Site survey done by the branch (勘察结束); the reception service writes the survey.
     *steps("survey_done", S.TZJL, S.KCJS, "reception.record", _l("Survey done"), variants=Z1),
-    # Supervisor decision on items that need approval (设备更新信息审核).
-    *steps("approve", S.KCJS, S.ZGPZ, "ticket.approve", _l("Approve"),
+    # Supervisor decision on items that need approval (设备更新信息审核); HQ's reply (ZBHF)
+    # does not stand in for it.
+    *steps("approve", (S.KCJS, S.ZBHF), S.ZGPZ, "ticket.approve", _l("Approve"),
            guard=_no_approval_needed, variants=Z1),
-    *steps("refuse", S.KCJS, S.BPZ, "ticket.approve", _l("Refuse"), needs_remark=True,
-           guard=_no_approval_needed, variants=Z1),
+    *steps("refuse", (S.KCJS, S.ZBHF), S.BPZ, "ticket.approve", _l("Refuse"),
+           needs_remark=True, guard=_no_approval_needed, variants=Z1),
     # The branch asks HQ / another department for support; the status waits, the flag shows.
     *steps("request_hq", (S.KCJS, S.ZGPZ), None, "ticket.approve", _l("Request HQ support"),
            needs_remark=True, guard=_hq_already_asked, effect=_mark_hq_requested,
