@@ -59,10 +59,10 @@ def main() -> int:
     args = parser.parse_args()
     import sqlalchemy as sa
 
-    from portal.blueprints.documents import store_printing as documents
     from portal.extensions import db
     from portal.models import Employee
     from portal.services.documents import pdf
+    from portal.services.documents import stores as documents
 
     builders = {"estimates": documents.estimate, "dispatches": documents.dispatch,
                 "inspections": documents.inspection, "goods": documents.goods_receipt}

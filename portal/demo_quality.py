@@ -66,8 +66,10 @@ def accept_handover(ticket: Ticket, by: Employee) -> None:
         satisfaction=Satisfaction.VERY_SATISFIED, customer_name=ticket.customer.name), by)
 
 
-def dispatch(ticket: Ticket, supervisor: Employee, technician_no: str = "30003") -> None:
-    """The supervisor books the branch's technician for tomorrow morning."""
+def dispatch(ticket: Ticket, supervisor: Employee, technician_no: str = "30003",
+             parts: list | None = None) -> None:
+    """The supervisor books the branch's technician for tomorrow morning (with the parts
+    requisition when `parts`, a list of (Part, quantity), is given)."""
     from datetime import timedelta
 
     from portal.models.base import utcnow
@@ -79,7 +81,7 @@ def dispatch(ticket: Ticket, supervisor: Employee, technician_no: str = "30003")
         category=DispatchCategory.FIRST_INSTALL,
         planned_date=(utcnow() + timedelta(days=1)).replace(hour=1, minute=0, second=0,
                                                             microsecond=0),
-        technician_ids=[technician.id], confirm_warnings=True)
+        technician_ids=[technician.id], confirm_warnings=True, parts=parts or [])
     dispatching.create_dispatch(ticket, draft, supervisor)
 
 

@@ -67,9 +67,9 @@ def build_samples(letter_paragraphs: int = 24) -> dict:
         Employee,
         Product,
     )
+    from portal.services.core.audit import acting_as
     from portal.services.hotline import contact_letters
     from portal.services.tickets import lifecycle as tickets
-    from portal.services.core.audit import acting_as
 
     def employee(no: str) -> Employee:
         return db.session.scalar(sa.select(Employee).where(Employee.employee_no == no))
@@ -134,11 +134,8 @@ def build_store_samples(samples: dict, estimate_lines: int = 60) -> dict:
         Warranty,
     )
     from portal.models.base import utcnow
-    from portal.services.stores import dispatch
-    from portal.services.stores import estimates
-    from portal.services.stores import goods_in
-    from portal.services.stores import reception
     from portal.services.core.audit import acting_as
+    from portal.services.stores import dispatch, estimates, goods_in, reception
 
     def employee(no: str):
         import sqlalchemy as sa
@@ -220,7 +217,7 @@ def _price_item(code: str):
 
 
 def store_jobs(samples: dict) -> dict:
-    from portal.blueprints.documents import store_printing as documents
+    from portal.services.documents import stores as documents
 
     return {
         "estimate": documents.estimate(samples["estimate"]),

@@ -13,7 +13,6 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from portal.blueprints.documents import store_printing as documents
 from portal.extensions import db
 from portal.models import (
     DispatchCategory,
@@ -29,6 +28,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services.documents import pdf
+from portal.services.documents import stores as documents
 from portal.services.stores import dispatch, estimates, goods_in, reception
 from portal.timeutil import to_local
 from tests import factories
