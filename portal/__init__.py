@@ -89,7 +89,10 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(Employee, int(user_id))
+        from portal.web import sessions
+
+        employee = db.session.get(Employee, int(user_id)) if user_id.isdigit() else None
+        return employee if employee is not None and sessions.still_valid(employee) else None
 
     @app.before_request
     def force_password_change():

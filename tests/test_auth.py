@@ -340,7 +340,7 @@ def test_admin_created_user_must_change_the_password_first(app, client):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert _field_errors(html, "new_password") == [
-        _zh(app, "The new password needs at least %(n)s characters.", n=8)]
+        _zh(app, "The new password needs at least %(n)s characters.", n=10)]
     assert "short1" not in html
 
     response = change("MyOwnPass-2026", "MyOwnPass-2062")

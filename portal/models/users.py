@@ -45,7 +45,8 @@ class Employee(UserMixin, Audited, Deactivatable, Timestamps, db.Model):
     """员工: signs in with 工号 (employee_no) and belongs to one org unit and ≥1 groups."""
 
     __tablename__ = "employees"
-    __audit_exclude__ = ("failed_logins", "locked_until", "last_login_at", "locale")
+    __audit_exclude__ = ("failed_logins", "locked_until", "last_login_at", "locale",
+                         "session_epoch")
     __audit_redact__ = ("password_hash",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +63,9 @@ class Employee(UserMixin, Audited, Deactivatable, Timestamps, db.Model):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    # Every signed session carries the epoch it began in; raising it ends them all on the
+    # server (sign-out, password change, deactivation, an admin's reset).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     org_unit: Mapped[OrgUnit] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -12,8 +12,9 @@ from portal.extensions import db
 from portal.services import DomainError
 from portal.services.core import auth as auth_service
 from portal.services.core.auth import LoginRefused, authenticate
+from portal.web import sessions
 from portal.web.guards import public
-from portal.web.rendering import safe_next
+from portal.web.rendering import refused, safe_next
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,6 +39,7 @@ def login():
             locale = session.get("locale")
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(employee)
+            sessions.begin(employee)
             if not employee.locale and locale:
                 employee.locale = locale
                 db.session.flush()
@@ -52,6 +54,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Signing out ends this employee's sessions everywhere, not only this browser's cookie."""
+    auth_service.end_sessions(current_user)
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -65,11 +69,12 @@ def change_password():
     forced = current_user.must_change_password
     if form.validate_on_submit():
         try:
-            current = None if forced else form.current_password.data
-            auth_service.change_password(current_user, current, form.new_password.data)
+            auth_service.change_password(current_user, form.current_password.data,
+                                         form.new_password.data, forced=forced)
         except DomainError as exc:
-            getattr(form, exc.field or "new_password").errors.append(exc.message)
+            refused(exc, form, {None: "new_password"})
         else:
+            sessions.begin(current_user)  # this session goes on in the new epoch
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
     status = 400 if request.method == "POST" else 200

@@ -11,7 +11,7 @@ from portal.models import Employee
 from portal.models.base import utcnow
 from portal.services import DomainError
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
 # Compared against when the employee number is unknown, so both paths cost one hash check
 # and response time does not reveal which employee numbers exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -71,17 +71,44 @@ def _count_failure(employee_id: int, max_failures: int, lock_minutes: int, now) 
     return True
 
 
-def change_password(employee: Employee, current: str | None, new: str) -> None:
-    """Set a new password; `current` is checked unless this is the forced first-login change."""
-    if current is not None and not check_password_hash(employee.password_hash, current):
-        raise DomainError(_("The current password is wrong."), field="current_password")
+def end_sessions(employee: Employee) -> None:
+    """Every signed-in session of the employee ends (their cookies are refused from now)."""
+    employee.session_epoch = (employee.session_epoch or 0) + 1
+
+
+def check_policy(employee: Employee, new: str) -> None:
+    """At least 10 characters, not the employee number, not a common password."""
     if len(new) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _("The new password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
             field="new_password",
         )
+    if employee.employee_no and employee.employee_no in new:
+        raise DomainError(_("The new password must not contain your employee number."),
+                          field="new_password")
+    if is_common(new):
+        raise DomainError(_("This password is one of the most common ones: choose another."),
+                          field="new_password")
+
+
+def change_password(employee: Employee, current: str | None, new: str,
+                    forced: bool = False) -> None:
+    """Set a new password: the current one is required, except for the forced first-login
+    change (the one-time password was just checked at sign-in). Other sessions end."""
+    if not forced and not (current and check_password_hash(employee.password_hash, current)):
+        raise DomainError(_("The current password is wrong."), field="current_password")
+    check_policy(employee, new)
     if check_password_hash(employee.password_hash, new):
         raise DomainError(_("The new password must differ from the old one."), field="new_password")
     employee.password_hash = hash_password(new)
     employee.must_change_password = False
+    end_sessions(employee)
     db.session.flush()
+
+
+def is_common(password: str) -> bool:
+    from portal.services.core.common_passwords import COMMON
+
+    lowered = password.lower()
+    return lowered in COMMON or (lowered.isdigit() and len(set(lowered)) <= 2) \
+        or lowered in ("1234567890", "0123456789", "qwertyuiop", "abcdefghij")

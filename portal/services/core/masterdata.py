@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import Customer, Employee, PermissionGroup
 from portal.services import DomainError
-from portal.services.core.auth import hash_password
+from portal.services.core.auth import end_sessions, hash_password
 from portal.services.core.numbering import next_number
 from portal.services.core.workflow import flush
 
@@ -60,6 +60,7 @@ def save_employee(employee: Employee, values: dict, group_ids: list[int],
         employee.must_change_password = True
         employee.failed_logins = 0
         employee.locked_until = None  # a password reset also lifts a lockout
+        end_sessions(employee)
     if employee.id is None:
         db.session.add(employee)
     _keep_an_admin()
@@ -72,6 +73,8 @@ def set_active(record, active: bool, by: Employee) -> None:
     if isinstance(record, Employee) and record.id == by.id and not active:
         raise DomainError(_("You cannot deactivate your own account."))
     record.active = active
+    if isinstance(record, Employee) and not active:
+        end_sessions(record)
     if isinstance(record, Employee | PermissionGroup) and not active:
         _keep_an_admin()
     flush()
