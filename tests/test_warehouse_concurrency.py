@@ -20,6 +20,8 @@ from portal.models import (
     StockMovement,
 )
 from portal.services import DomainError
+from portal.services.core import uow
+from portal.services.core.workflow import StaleRecord
 from portal.services.warehouse import requisitions as req_service
 from portal.services.warehouse import stock, stock_counts
 from tests import factories
@@ -69,10 +71,12 @@ def _run(app, work, args_list) -> list:
 
 
 def _issue(requisition_id: int):
-    """What a clerk's click does: issue, or report the refusal like the route would."""
+    """What a clerk's click does: issue and commit, or roll back and report the refusal as
+    the route would."""
     req = db.session.get(Requisition, requisition_id)
     try:
-        result = req_service.issue_requisition(req, factories.employee(CLERK))
+        with uow.transaction():
+            result = req_service.issue_requisition(req, factories.employee(CLERK))
     except stock.NotEnoughStock as exc:
         return ("not enough", exc.message)
     return ("issued", None) if result.issued else ("waiting", None)
@@ -140,7 +144,8 @@ def test_counts_opened_and_approved_while_clerks_issue_keep_the_ledger_exact(app
         second = [requisition([(parts[i % 3], 1)]).id for i in range(30)]
 
     def open_count():
-        return stock_counts.open_count(warehouse(), factories.employee(CLERK)).id
+        with uow.transaction():
+            return stock_counts.open_count(warehouse(), factories.employee(CLERK)).id
 
     outcomes = _run(app, lambda job, arg: job(*arg),
                     [(_issue, (i,)) for i in first] + [(open_count, ()), (open_count, ())])
@@ -149,7 +154,7 @@ def test_counts_opened_and_approved_while_clerks_issue_keep_the_ledger_exact(app
     assert all(isinstance(i, int) for i in count_ids), count_ids
 
     versions = {}
-    with app.app_context():  # the clerks count the shelf for both sheets
+    with app.app_context(), uow.transaction():  # the clerks count the shelf for both sheets
         clerk = factories.employee(CLERK)
         for count_id in count_ids:
             count = db.session.get(StockCount, count_id)
@@ -164,9 +169,10 @@ def test_counts_opened_and_approved_while_clerks_issue_keep_the_ledger_exact(app
     def approve(count_id):
         count = db.session.get(StockCount, count_id)
         try:
-            result = stock_counts.approve_count(count, factories.employee(MANAGER),
-                                                versions[count_id])
-        except stock_counts.StaleCount as exc:
+            with uow.transaction():
+                result = stock_counts.approve_count(count, factories.employee(MANAGER),
+                                                    versions[count_id])
+        except StaleRecord as exc:
             return ("refused", exc.message)
         return ("already", 0) if result.already else ("posted", result.movements)
 
@@ -234,14 +240,17 @@ def test_an_issue_in_flight_while_a_count_opens_is_neither_lost_nor_counted_twic
     assert a_flushed.wait(10)
     in_thread("b", lambda: stock_in(db.session.get(Part, b_part_id), 1).number).join(10)
     assert str(results.get("b")).startswith("RK"), results
-    opening = in_thread("count", lambda: stock_counts.open_count(
-        warehouse(), factories.employee(CLERK)).id)
+    def open_count():
+        with uow.transaction():
+            return stock_counts.open_count(warehouse(), factories.employee(CLERK)).id
+
+    opening = in_thread("count", open_count)
     opening.join(0.5)
     go_on.set()
     clerk_a.join(10)
     opening.join(10)
     assert results["a"] == ("issued", None)
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         count = db.session.get(StockCount, results["count"])
         clerk = factories.employee(CLERK)
         for line in db.session.scalars(sa.select(StockCountLine).where(
@@ -257,7 +266,7 @@ def test_two_managers_approving_a_return_or_damage_at_once_book_it_once(app):
     from portal.models import DamageProposal
     from portal.services.warehouse import returns
 
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         glass = part()
         stock_in(glass, 4)
         report_id = returns.report_damage(warehouse(), returns.DamageDraft(
@@ -269,8 +278,9 @@ def test_two_managers_approving_a_return_or_damage_at_once_book_it_once(app):
         from portal.models import DamageReport
 
         try:
-            returns.decide_damage(db.session.get(DamageReport, report_id),
-                                  factories.employee(MANAGER), "approve")
+            with uow.transaction():
+                returns.decide_damage(db.session.get(DamageReport, report_id),
+                                      factories.employee(MANAGER), "approve")
         except DomainError as exc:
             return exc.message
         return "ok"

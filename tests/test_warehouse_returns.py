@@ -16,14 +16,17 @@ from portal.models import (
     StockMovement,
 )
 from portal.services import DomainError
+from portal.services.core.workflow import RemarkRequired, TransitionRefused
 from portal.services.warehouse import returns, stock
 from tests import factories
 from tests.test_warehouse_factories import (
     CLERK,
     MANAGER,
+    done,
     english_messages,  # noqa: F401 (autouse)
     on_hand,
     part,
+    refused,
     stock_in,
     warehouse,
 )
@@ -31,10 +34,12 @@ from tests.test_warehouse_factories import (
 GOOD, DAMAGED = StockCondition.GOOD, StockCondition.DAMAGED
 
 
-def _report_return(record, quantity=3, **kw):
+def _report_return(record, quantity=3, by=CLERK, **kw):
     draft = returns.ReturnDraft(part=record, quantity=Decimal(quantity), reason="客户退订",
                                 returned_by="王业务", **kw)
-    return returns.report_return(warehouse(), draft, factories.employee(CLERK))
+    report = returns.report_return(warehouse(), draft, factories.employee(by))
+    done()
+    return report
 
 
 def test_return_report_approved_then_booked_in_as_damaged_with_its_note(ctx):
@@ -43,17 +48,14 @@ def test_return_report_approved_then_booked_in_as_damaged_with_its_note(ctx):
     assert report.number.startswith("TH") and report.value == Decimal("1260.00")
     assert report.status == ReturnStatus.REPORTED and on_hand(spring) == 0
     clerk, manager = factories.employee(CLERK), factories.employee(MANAGER)
-    with pytest.raises(DomainError, match="not possible now"):
+    with refused(DomainError, match="not possible now"):
         returns.receive_return(report, clerk, GOOD)  # not approved yet: nothing comes in
-    db.session.rollback()
-    with pytest.raises(DomainError, match="permission"):
+    with refused(TransitionRefused, match="Your duties do not include this action"):
         returns.decide_return(report, clerk, "approve")
-    db.session.rollback()
     returns.decide_return(report, manager, "approve", expected_version=report.version)
     assert report.status == ReturnStatus.APPROVED and report.decided_by == manager
-    with pytest.raises(DomainError, match="More than the 3 reported"):
+    with refused(DomainError, match="More than the 3 reported"):
         returns.receive_return(report, clerk, DAMAGED, Decimal(4))
-    db.session.rollback()
     returns.receive_return(report, clerk, DAMAGED, Decimal(2))
     returns.receive_return(report, clerk, DAMAGED, Decimal(2))  # a second click books nothing
     assert report.status == ReturnStatus.RECEIVED and report.received_quantity == 2
@@ -70,14 +72,12 @@ def test_refused_return_keeps_its_reason_and_books_nothing(ctx):
     clip = part()
     report = _report_return(clip)
     manager = factories.employee(MANAGER)
-    with pytest.raises(DomainError, match="reason"):
+    with refused(RemarkRequired, match="reason"):
         returns.decide_return(report, manager, "refuse", "  ")
-    db.session.rollback()
     returns.decide_return(report, manager, "refuse", "已超过退货期限")
     assert report.status == ReturnStatus.REFUSED and report.refusal_reason == "已超过退货期限"
-    with pytest.raises(DomainError, match="not possible now"):
+    with refused(DomainError, match="not possible now"):
         returns.receive_return(report, factories.employee(CLERK), GOOD)
-    db.session.rollback()
     assert on_hand(clip) == 0
 
 
@@ -110,18 +110,17 @@ def test_damage_write_off_and_refusal(ctx):
     written_off = report(1)
     returns.decide_damage(written_off, manager, "approve")
     assert on_hand(seal) == 3 and on_hand(seal, condition=DAMAGED) == 0
-    refused = report(2)
-    returns.decide_damage(refused, manager, "refuse", "请先与供应商确认")
-    assert refused.status == DamageStatus.REFUSED and on_hand(seal) == 3
+    declined = report(2)
+    returns.decide_damage(declined, manager, "refuse", "请先与供应商确认")
+    assert declined.status == DamageStatus.REFUSED and on_hand(seal) == 3
+    assert declined.refusal_reason == "请先与供应商确认" and declined.decided_by == manager
     too_many = report(9)
-    with pytest.raises(stock.NotEnoughStock, match="3 个 on hand, 9 needed"):
+    with refused(stock.NotEnoughStock, match="3 个 on hand, 9 needed"):
         returns.decide_damage(too_many, manager, "approve")
-    db.session.rollback()
     assert too_many.status == DamageStatus.REPORTED and on_hand(seal) == 3
-    with pytest.raises(DomainError, match="cause"):
+    with refused(DomainError, match="cause"):
         returns.report_damage(warehouse(), returns.DamageDraft(
             part=seal, quantity=Decimal(1), cause=" ", proposal=DamageProposal.WRITE_OFF), clerk)
-    db.session.rollback()
     rows = returns.monthly_damage(warehouse().id, date.today())
     assert [(r[0].id, r[1], r[3], r[4]) for r in rows] == [(seal.id, "过期硬化", 1,
                                                            Decimal("28.00"))]
@@ -132,3 +131,67 @@ def test_reports_for_another_warehouse_are_refused(ctx):
     draft = returns.ReturnDraft(part=clip, quantity=Decimal(1), reason="x", returned_by="y")
     with pytest.raises(stock.WrongWarehouse, match="广州中心仓"):
         returns.report_return(warehouse("W02"), draft, factories.employee(CLERK))
+
+
+def _damage(record, quantity=1, by=CLERK):
+    report = returns.report_damage(warehouse(), returns.DamageDraft(
+        part=record, quantity=Decimal(quantity), cause="搬运碰撞",
+        proposal=DamageProposal.WRITE_OFF), factories.employee(by))
+    done()
+    return report
+
+
+@pytest.mark.parametrize("action, remark", [("approve", None), ("refuse", "不同意")])
+def test_the_manager_who_reported_a_return_cannot_decide_on_it(ctx, action, remark):
+    """Separation of duties (SPEC §1): whoever reports a return does not approve it."""
+    clip = part()
+    report = _report_return(clip, by=MANAGER)
+    with refused(TransitionRefused, match=f"You reported {report.number}: another manager"):
+        returns.decide_return(report, factories.employee(MANAGER), action, remark)
+    assert report.status == ReturnStatus.REPORTED and report.decided_by is None
+
+
+@pytest.mark.parametrize("action, remark", [("approve", None), ("refuse", "不同意")])
+def test_the_manager_who_reported_damage_cannot_decide_on_it(ctx, action, remark):
+    glass = part()
+    stock_in(glass, 4)
+    report = _damage(glass, 2, by=MANAGER)
+    with refused(TransitionRefused, match=f"You reported {report.number}: another manager"):
+        returns.decide_damage(report, factories.employee(MANAGER), action, remark)
+    assert report.status == DamageStatus.REPORTED and on_hand(glass) == 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement).where(
+        StockMovement.kind == MovementKind.DAMAGE)) == 0
+
+
+@pytest.mark.parametrize("verb", ["return", "damage", "receipt", "transfer"])
+def test_the_service_manager_reads_but_books_and_reports_nothing(ctx, verb):
+    """60001 holds warehouse.view only: booking goods in, moving stock and reporting damage
+    or returns are refused, and nothing is written."""
+    clip = part()
+    stock_in(clip, 3)
+    boss = factories.employee("60001")
+    with refused(TransitionRefused, match="Your duties do not include this action"):
+        if verb == "return":
+            returns.report_return(warehouse(), returns.ReturnDraft(
+                part=clip, quantity=Decimal(1), reason="x", returned_by="y"), boss)
+        elif verb == "damage":
+            returns.report_damage(warehouse(), returns.DamageDraft(
+                part=clip, quantity=Decimal(1), cause="x", proposal=DamageProposal.WRITE_OFF),
+                boss)
+        elif verb == "receipt":
+            stock.book_receipt(warehouse(), [stock.LineInput(clip, Decimal(5))], boss)
+        else:
+            stock.transfer(warehouse(), clip, Decimal(1), boss, GOOD, DAMAGED, reason="x")
+    assert on_hand(clip) == 3 and on_hand(clip, condition=DAMAGED) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement)) == 1
+
+
+def test_the_service_manager_cannot_decide_or_book_a_return(ctx):
+    report = _report_return(part())
+    boss = factories.employee("60001")
+    with refused(TransitionRefused, match="Your duties do not include this action"):
+        returns.decide_return(report, boss, "approve")
+    returns.decide_return(report, factories.employee(MANAGER), "approve")
+    with refused(TransitionRefused, match="Your duties do not include this action"):
+        returns.receive_return(report, boss, GOOD)
+    assert report.status == ReturnStatus.APPROVED

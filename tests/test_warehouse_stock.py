@@ -9,19 +9,23 @@ from portal.extensions import db
 from portal.models import (
     AuditEvent,
     MovementKind,
+    Requisition,
     RequisitionStatus,
     StockCondition,
     StockMovement,
 )
 from portal.services import DomainError
+from portal.services.core.workflow import RemarkRequired, TransitionRefused
 from portal.services.warehouse import requisitions as req_service
 from portal.services.warehouse import stock
 from tests import factories
 from tests.test_warehouse_factories import (
     CLERK,
+    done,
     english_messages,  # noqa: F401 (autouse)
     on_hand,
     part,
+    refused,
     requisition,
     stock_in,
     warehouse,
@@ -66,9 +70,9 @@ def test_bad_quantities_are_refused_with_a_clear_message(ctx):
     for text, message in (("0", "more than zero"), ("-2", "cannot be negative"),
                           ("1.5", "whole pieces"), ("abc", "is not a quantity"),
                           ("", "enter a quantity"), ("1e9", "too large")):
-        with pytest.raises(stock.BadQuantity) as refused:
+        with pytest.raises(stock.BadQuantity) as info:
             stock.parse_quantity(text, piece)
-        assert message in refused.value.message, text
+        assert message in info.value.message, text
 
 
 def test_decimals_are_fine_for_a_part_not_counted_in_pieces(ctx):
@@ -87,10 +91,9 @@ def test_decimals_are_fine_for_a_part_not_counted_in_pieces(ctx):
 def test_stock_never_goes_negative_and_nothing_is_written(ctx):
     lock = part(name="玻璃门锁")
     stock_in(lock, 2)
-    with pytest.raises(stock.NotEnoughStock, match="2 个 on hand, 3 needed"):
+    with refused(stock.NotEnoughStock, match="2 个 on hand, 3 needed"):
         stock.post([stock.Posting(warehouse().id, lock, GOOD, Decimal(-3))],
                    MovementKind.ISSUE, factories.employee(CLERK), "CK-TEST")
-    db.session.rollback()
     assert on_hand(lock) == 2 and len(_movements(lock)) == 1
 
 
@@ -122,9 +125,8 @@ def test_only_approved_requisitions_are_issued_and_only_once(ctx):
     stock_in(clip, 10)
     clerk = factories.employee(CLERK)
     waiting_for_branch = requisition([(clip, 1)], approve=False)
-    with pytest.raises(DomainError, match="not possible now"):
+    with refused(DomainError, match="not possible now"):
         req_service.issue_requisition(waiting_for_branch, clerk)
-    db.session.rollback()
     req = requisition([(clip, 4)])
     assert req_service.issue_requisition(req, clerk).issued
     again = req_service.issue_requisition(req, clerk)
@@ -135,13 +137,11 @@ def test_a_requisition_of_another_warehouse_cannot_be_issued_here(ctx):
     clip = part()
     stock_in(clip, 3, "W02")
     req = requisition([(clip, 1)], warehouse_code="W02")
-    with pytest.raises(stock.WrongWarehouse, match="广州中心仓"):
+    with refused(stock.WrongWarehouse, match="广州中心仓"):
         req_service.issue_requisition(req, factories.employee(CLERK))
-    db.session.rollback()
-    with pytest.raises(stock.WrongWarehouse):
+    with refused(stock.WrongWarehouse):
         stock.book_receipt(warehouse("W02"), [stock.LineInput(clip, Decimal(1))],
                            factories.employee(CLERK))
-    db.session.rollback()
     assert on_hand(clip, "W02") == 3
 
 
@@ -152,25 +152,47 @@ def test_requisition_rules_for_the_store(ctx):
     ticket = factories.ticket()  # a Shanghai customer: branch S4001
     req = req_service.raise_requisition(ticket, factories.org_unit("S4001"), warehouse(),
                                         [(clip, 3)], rep)  # plain pairs do too
+    done()
     assert req.number.startswith("LLD") and req.status == RequisitionStatus.SUBMITTED
-    with pytest.raises(DomainError, match="permission"):
-        req_service.approve_requisition(req, rep)
-    db.session.rollback()
+    with refused(TransitionRefused, match="Your duties do not include this action"):
+        req_service.approve_requisition(req, rep)  # the supervisor approves, with dispatch
     req_service.approve_requisition(req, supervisor)
+    done()
+    assert req.approved_by == supervisor
     status = req_service.stock_status(clip, warehouse())
     assert (status.on_hand, status.promised, status.available, status.below_minimum) == (
         8, 3, 5, False)
-    with pytest.raises(DomainError, match="another branch"):
+    with refused(DomainError, match="another branch"):
         req_service.raise_requisition(ticket, factories.org_unit("S4002"), warehouse(),
                                       [stock.LineInput(clip, Decimal(1))],
                                       factories.employee("31001"))
-    db.session.rollback()
-    with pytest.raises(DomainError, match="reason"):
+    with refused(RemarkRequired, match="reason"):
         req_service.cancel_requisition(req, supervisor, "")
-    db.session.rollback()
     req_service.cancel_requisition(req, supervisor, "客户取消维修")
-    assert req.status == RequisitionStatus.CANCELLED
+    assert req.status == RequisitionStatus.CANCELLED and req.cancel_reason == "客户取消维修"
     assert req_service.stock_status(clip, warehouse()).promised == 0
+
+
+@pytest.mark.parametrize("who", ["30003", "30001", "40001", "60001"])
+def test_only_the_branch_supervisor_cancels_a_requisition(ctx, who):
+    """Technician, store rep, warehouse clerk and service manager lack requisition.cancel."""
+    clip = part()
+    stock_in(clip, 2)
+    req = requisition([(clip, 1)])
+    with refused(TransitionRefused, match="Your duties do not include this action"):
+        req_service.cancel_requisition(req, factories.employee(who), "不要了")
+    assert db.session.get(Requisition, req.id).status == RequisitionStatus.APPROVED
+
+
+def test_another_branch_supervisor_cannot_decide_on_the_requisition(ctx):
+    clip = part()
+    req = requisition([(clip, 1)], approve=False)
+    other = factories.employee("30002")
+    other.org_unit = factories.org_unit("S4002")  # a supervisor of 西湖, not of 徐汇
+    done()
+    with refused(TransitionRefused, match="Only 上海徐汇责任中心 may decide"):
+        req_service.approve_requisition(req, other)
+    assert db.session.get(Requisition, req.id).status == RequisitionStatus.SUBMITTED
 
 
 def test_transfer_between_conditions_and_warehouses(ctx):
@@ -183,9 +205,8 @@ def test_transfer_between_conditions_and_warehouses(ctx):
     stock.transfer(warehouse(), glass, Decimal(4), clerk, GOOD, target=warehouse("W02"))
     assert on_hand(glass) == 5 and on_hand(glass, condition=DAMAGED) == Decimal("1.5")
     assert on_hand(glass, "W02") == 4
-    with pytest.raises(DomainError, match="another condition"):
+    with refused(DomainError, match="another condition"):
         stock.transfer(warehouse(), glass, Decimal(1), clerk, GOOD, GOOD)
-    db.session.rollback()
     assert stock.ledger_mismatches() == []
 
 

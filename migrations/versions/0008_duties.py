@@ -16,8 +16,8 @@ _AGENT = {"hotline.view", "call.record", "ticket.handle", "callback.survey", "le
           "complaint.register"}
 _STORE = {"stores.view", "reception.record", "estimate.edit", "estimate.approve",
           "appointment.book", "goods.receive", "feedback.give", "qa.handover"}
-_CLERK = {"warehouse.view", "stock.receive", "requisition.issue", "stock.count", "part.edit",
-          "return.report", "return.receive"}
+_CLERK = {"warehouse.view", "stock.receive", "stock.transfer", "requisition.issue",
+          "stock.count", "part.edit", "return.report", "return.receive"}
 LEGACY = {
     "hotline.view": _AGENT,
     "hotline.lead": {"calls.review", "complaint.reassign"},

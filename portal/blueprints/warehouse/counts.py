@@ -2,7 +2,8 @@
 manager's adjustment sheet (库存调整表) with approve or recount, and the blind printout.
 
 The count sheet and everything it fetches never carry the expected quantities: a clerk's
-browser never receives them (blind count). Only the review, behind warehouse.approve, does.
+browser never receives them (blind count). Only the review, behind stock.adjust.approve,
+does. Counting (open, scan, enter, submit, cancel) needs stock.count.
 """
 
 from decimal import Decimal
@@ -13,17 +14,19 @@ from flask_login import current_user
 
 from portal.blueprints.warehouse import bp
 from portal.blueprints.warehouse.forms import DecisionForm, OpenCountForm, SubmitCountForm
-from portal.blueprints.warehouse.routes import load, refused, warehouse
+from portal.blueprints.warehouse.routes import load, open_steps, warehouse
 from portal.extensions import db
 from portal.models import StockCount, StockCountLine
 from portal.services import DomainError
+from portal.services.core import uow
 from portal.services.core.audit import history
 from portal.services.warehouse import stock_counts
 from portal.services.warehouse.parts import categories
 from portal.services.warehouse.workflow import STOCK_COUNT
+from portal.web.args import MAX_ID, page_arg, parse_int, version_of
 from portal.web.guards import permission_required
 from portal.web.pagination import paginate_rows
-from portal.web.rendering import render, wants_fragment
+from portal.web.rendering import refused, render, wants_fragment
 
 SHEET_PAGE = 50
 
@@ -48,7 +51,7 @@ def counts():
 
 
 @bp.post("/counts")
-@permission_required("warehouse.view")
+@permission_required("stock.count")
 def open_count():
     form = _open_form()
     if not form.validate_on_submit():
@@ -59,7 +62,7 @@ def open_count():
             part_prefix=form.part_prefix.data, condition=form.condition.data,
             ask_quantity=form.ask_quantity.data)
     except DomainError as exc:
-        return _list(form, refused(exc))
+        return _list(form, refused(exc, form))
     flash(_("Count %(number)s opened: %(n)s lines to count.", number=count.number,
             n=count.line_count), "success")
     return redirect(url_for("warehouse.count_sheet", number=count.number))
@@ -74,7 +77,7 @@ def _sheet(count: StockCount, status: int = 200, flagged: list[int] | None = Non
     return render("warehouse/count.html", status=status, count=count, page=page, q=q,
                   only=only, progress=stock_counts.progress(count), flagged=set(flagged or ()),
                   submit=SubmitCountForm(formdata=None, version=count.version),
-                  actions=STOCK_COUNT.available(count, current_user),
+                  can=open_steps(STOCK_COUNT, count),
                   cancel=DecisionForm(formdata=None, version=count.version, action="cancel"))
 
 
@@ -100,25 +103,25 @@ def _scan_answer(count: StockCount, result=None, message: str | None = None):
 
 
 @bp.post("/counts/<number>/scan")
-@permission_required("warehouse.view")
+@permission_required("stock.count")
 def count_scan(number: str):
     count = load(StockCount, number)
     try:
         result = stock_counts.scan(count, request.form.get("code", ""), current_user)
     except DomainError as exc:
-        db.session.rollback()
+        uow.discard()  # the answer is a 200 fragment: nothing of the refused scan is kept
         return _scan_answer(count, message=exc.message)
     return _scan_answer(count, result)
 
 
 @bp.post("/counts/<number>/lines/<int:line_id>")
-@permission_required("warehouse.view")
+@permission_required("stock.count")
 def count_line(number: str, line_id: int):
     """Typed entry on the sheet (counted quantity and / or reason), or the quantity asked
     for after a scan (`add`), which answers like a scan."""
     count = load(StockCount, number)
-    line = db.get_or_404(StockCountLine, line_id)
-    if line.count_id != count.id:
+    line = db.session.get(StockCountLine, line_id) if line_id <= MAX_ID else None
+    if line is None or line.count_id != count.id:
         abort(404)
     adding = request.form.get("add") == "1"
     try:
@@ -126,7 +129,7 @@ def count_line(number: str, line_id: int):
                                        counted=request.form.get("counted"),
                                        reason=request.form.get("reason"), add=adding)
     except DomainError as exc:
-        db.session.rollback()
+        uow.discard()
         if adding:
             return _scan_answer(count, message=exc.message)
         return _line_answer(count, db.session.get(StockCountLine, line_id), exc.message)
@@ -148,11 +151,11 @@ def _line_answer(count: StockCount, line: StockCountLine, message: str | None = 
 
 
 @bp.post("/counts/<number>/submit")
-@permission_required("warehouse.view")
+@permission_required("stock.count")
 def submit_count(number: str):
     count = load(StockCount, number)
     form = SubmitCountForm()
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    version = version_of(form.version.data)
     try:
         stock_counts.submit_count(count, current_user, expected_version=version,
                                   uncounted_as_zero=form.uncounted_as_zero.data)
@@ -168,7 +171,7 @@ def submit_count(number: str):
 
 
 @bp.post("/counts/<number>/cancel")
-@permission_required("warehouse.view")
+@permission_required("stock.count")
 def cancel_count(number: str):
     count = load(StockCount, number)
     form = DecisionForm()
@@ -191,8 +194,8 @@ def count_print(number: str):
 
 def _review(count: StockCount, status: int = 200):
     differences = request.args.get("all") != "1"
-    page = paginate_rows(stock_counts.review_statement(count, differences),
-                         request.args.get("page", 1, type=int), SHEET_PAGE)
+    page = paginate_rows(stock_counts.review_statement(count, differences), page_arg(),
+                         SHEET_PAGE)
     return render("warehouse/count_review.html", status=status, count=count, page=page,
                   differences=differences, progress=stock_counts.progress(count),
                   value=stock_counts.adjustment_value(count),
@@ -204,13 +207,13 @@ def _review(count: StockCount, status: int = 200):
 
 
 @bp.get("/counts/<number>/review")
-@permission_required("warehouse.approve")
+@permission_required("stock.adjust.approve")
 def count_review(number: str):
     return _review(load(StockCount, number))
 
 
 @bp.post("/counts/<number>/decide")
-@permission_required("warehouse.approve")
+@permission_required("stock.adjust.approve")
 def decide_count(number: str):
     count = load(StockCount, number)
     form = DecisionForm()
@@ -220,7 +223,7 @@ def decide_count(number: str):
         if form.action.data == "approve":
             result = stock_counts.approve_count(count, current_user, form.seen_version)
         else:
-            line_ids = [int(i) for i in request.form.getlist("line") if i.isdigit()]
+            line_ids = [i for i in map(parse_int, request.form.getlist("line")) if i]
             stock_counts.send_back_for_recount(count, current_user, line_ids,
                                                form.remark.data, form.seen_version)
     except DomainError as exc:

@@ -20,6 +20,7 @@ from portal.models import DamageProposal, StockCondition
 from portal.services import DomainError
 from portal.services.warehouse.parts import require_part
 from portal.services.warehouse.stock import LineInput, parse_quantity
+from portal.web.args import parse_int, version_of
 from portal.web.forms import EnumSelectField, IdSelectField, strip_or_none, text
 
 REQUIRED = DataRequired(_l("This field is required."))
@@ -81,7 +82,8 @@ def receipt_lines(formdata) -> tuple[list[LineInput], list[ReceiptRow], list[str
     for part_id, quantity, condition in zip(formdata.getlist("part_id"),
                                             formdata.getlist("quantity"),
                                             formdata.getlist("condition"), strict=False):
-        part = db.session.get(Part, int(part_id)) if part_id.isdigit() else None
+        part_id = parse_int(part_id, 1)
+        part = db.session.get(Part, part_id) if part_id else None
         if part is None or not part.active:
             errors.append(_("A line names a part that is not in the catalogue."))
             continue
@@ -152,7 +154,7 @@ class DecisionForm(FlaskForm):
 
     @property
     def seen_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return version_of(self.version.data)
 
 
 class ReceiveReturnForm(FlaskForm):

@@ -1,7 +1,5 @@
 """Stock on hand by condition, the stock ledger (库存台账) and transfers (调拨)."""
 
-from datetime import date
-
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,15 +7,16 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.warehouse import bp
 from portal.blueprints.warehouse.forms import TransferForm
-from portal.blueprints.warehouse.routes import refused, warehouse
+from portal.blueprints.warehouse.routes import warehouse
 from portal.extensions import db
 from portal.models import MovementKind, OrgKind, OrgUnit, StockCondition
 from portal.services import DomainError
 from portal.services.warehouse import stock
 from portal.services.warehouse.parts import categories
+from portal.web.args import date_arg, enum_arg, int_arg, page_arg
 from portal.web.guards import permission_required
 from portal.web.pagination import paginate_rows
-from portal.web.rendering import render
+from portal.web.rendering import refused, render
 
 
 @bp.get("/stock")
@@ -25,25 +24,17 @@ from portal.web.rendering import render
 def stock_list():
     q = request.args.get("q", "").strip()[:60]
     category = request.args.get("category", "").strip()[:40] or None
-    page = paginate_rows(stock.stock_statement(warehouse().id, q, category),
-                         request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    page = paginate_rows(stock.stock_statement(warehouse().id, q, category), page_arg(),
+                         current_app.config["PAGE_SIZE"])
     return render("warehouse/stock.html", "warehouse/_stock_table.html", page=page, q=q,
                   category=category, categories=categories(), here=warehouse())
 
 
 def _ledger_filters() -> stock.LedgerFilters:
-    args = request.args
-
-    def parse(cls, name):
-        try:
-            return cls(args[name]) if args.get(name) else None
-        except ValueError:
-            return None
-
     return stock.LedgerFilters(
-        part_id=args.get("part", type=int), text=args.get("q", "").strip()[:40] or None,
-        kind=parse(MovementKind, "kind"), condition=parse(StockCondition, "condition"),
-        date_from=parse(date.fromisoformat, "from"), date_to=parse(date.fromisoformat, "to"))
+        part_id=int_arg("part"), text=request.args.get("q", "").strip()[:40] or None,
+        kind=enum_arg(MovementKind, "kind"), condition=enum_arg(StockCondition, "condition"),
+        date_from=date_arg("from"), date_to=date_arg("to"))
 
 
 @bp.get("/ledger")
@@ -68,7 +59,7 @@ def _transfer_form() -> TransferForm:
 
 
 @bp.route("/transfers/new", methods=["GET", "POST"])
-@permission_required("warehouse.view")
+@permission_required("stock.transfer")
 def new_transfer():
     form = _transfer_form()
     if form.validate_on_submit() and (part := form.part_or_error()):
@@ -78,7 +69,7 @@ def new_transfer():
                 form.from_condition.data, form.to_condition.data,
                 db.session.get(OrgUnit, form.target_id.data), form.reason.data)
         except DomainError as exc:
-            status = refused(exc)
+            status = refused(exc, form)
             return render("warehouse/transfer.html", status=status, form=form, here=warehouse())
         flash(_("Transfer %(number)s booked.", number=number), "success")
         return redirect(url_for("warehouse.ledger", q=number))

@@ -14,6 +14,7 @@ from portal.blueprints.warehouse.routes import load, warehouse
 from portal.extensions import db
 from portal.models import StockCondition, StockReceipt
 from portal.services import DomainError
+from portal.services.core import uow
 from portal.services.warehouse import stock
 from portal.services.warehouse.parts import require_part, search_statement
 from portal.web.guards import permission_required
@@ -31,7 +32,7 @@ def receipts():
 
 
 @bp.get("/receipts/new")
-@permission_required("warehouse.view")
+@permission_required("stock.receive")
 def new_receipt():
     form = ReceiptForm(formdata=None, submit_token=secrets.token_urlsafe(16))
     return render("warehouse/receipt_form.html", form=form, lines=[], errors=[],
@@ -39,7 +40,7 @@ def new_receipt():
 
 
 @bp.post("/receipts/line")
-@permission_required("warehouse.view")
+@permission_required("stock.receive")
 def receipt_line():
     """A scanned code → one receipt row to add (or, for a bad code, the message)."""
     try:
@@ -53,7 +54,7 @@ def receipt_line():
 
 
 @bp.get("/receipts/parts")
-@permission_required("warehouse.view")
+@permission_required("stock.receive")
 def receipt_part_search():
     """Active search for a part without a barcode label: each result adds itself."""
     q = request.args.get("q", "").strip()[:60]
@@ -63,7 +64,7 @@ def receipt_part_search():
 
 
 @bp.post("/receipts")
-@permission_required("warehouse.view")
+@permission_required("stock.receive")
 def create_receipt():
     form = ReceiptForm()
     lines, rows, errors = receipt_lines(request.form)
@@ -73,7 +74,7 @@ def create_receipt():
                                          form.delivery_note.data, form.remark.data,
                                          form.submit_token.data or None)
         except DomainError as exc:
-            db.session.rollback()
+            uow.discard()  # the form comes back with every row and the reason
             errors.append(exc.message)
         else:
             flash(_("Receipt %(number)s booked: %(n)s lines.", number=receipt.number,

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.blueprints.warehouse import bp
 from portal.blueprints.warehouse.forms import DecisionForm
-from portal.blueprints.warehouse.routes import refused, warehouse
+from portal.blueprints.warehouse.routes import open_steps, warehouse
 from portal.extensions import db
 from portal.models import Requisition, RequisitionStatus
 from portal.services import DomainError
@@ -16,7 +16,7 @@ from portal.services.core.audit import history
 from portal.services.warehouse import requisitions as service
 from portal.services.warehouse.workflow import REQUISITION
 from portal.web.guards import permission_required
-from portal.web.rendering import render
+from portal.web.rendering import refused, render
 
 VIEWS = {
     "queue": service.OPEN_FOR_ISSUE,
@@ -38,17 +38,17 @@ def requisitions():
 
 def _load(number: str) -> Requisition:
     requisition = db.first_or_404(sa.select(Requisition).where(
-        Requisition.number == number.strip().upper()))
+        Requisition.number == number.strip().upper()[:30]))
     if not service.visible_to(requisition, current_user):
         abort(404)
     return requisition
 
 
-def _detail(requisition: Requisition, status: int = 200, result=None):
+def _detail(requisition: Requisition, status: int = 200):
     return render("warehouse/requisition.html", status=status, req=requisition,
-                  shortages={s.part.id: s for s in (result.shortages if result else
-                                                    service.shortages(requisition))},
+                  shortages={s.part.id: s for s in service.shortages(requisition)},
                   actions=REQUISITION.available(requisition, current_user),
+                  can=open_steps(REQUISITION, requisition),
                   form=DecisionForm(formdata=None, version=requisition.version),
                   events=history(requisition))
 
@@ -60,7 +60,7 @@ def requisition_detail(number: str):
 
 
 @bp.post("/requisitions/<number>/issue")
-@permission_required("warehouse.view")
+@permission_required("requisition.issue")
 def issue_requisition(number: str):
     requisition = _load(number)
     form = DecisionForm()
@@ -76,18 +76,20 @@ def issue_requisition(number: str):
         flash(_("%(number)s issued in full: issue note %(issue)s.", number=result.requisition
                 .number, issue=result.requisition.issue_number), "success")
     else:
+        # It now waits (kept, so the queue and the KPIs see it): the page shows what is short.
         flash(_("Not enough stock to issue %(number)s in full: it waits. Nothing was issued.",
                 number=result.requisition.number), "warning")
-        return _detail(result.requisition, 409, result)
+        return redirect(url_for("warehouse.requisition_detail", number=number))
     if request.form.get("next") == "queue":  # issued from the queue: back to the queue
         return redirect(url_for("warehouse.requisitions"))
     return redirect(url_for("warehouse.requisition_detail", number=number))
 
 
 @bp.post("/requisitions/<number>/transition")
-@permission_required("stores.view")
+@permission_required("dispatch.assign", "requisition.cancel")
 def requisition_transition(number: str):
-    """The branch side: the supervisor approves, the branch cancels (with a reason)."""
+    """The branch side: its supervisor approves (dispatch.assign) or cancels with a reason
+    (requisition.cancel); the table refuses the one the user's duties do not include."""
     requisition = _load(number)
     form = DecisionForm()
     if not form.validate_on_submit() or form.action.data not in ("approve", "cancel"):

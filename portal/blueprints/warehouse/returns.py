@@ -15,7 +15,7 @@ from portal.blueprints.warehouse.forms import (
     ReceiveReturnForm,
     ReturnForm,
 )
-from portal.blueprints.warehouse.routes import load, refused, warehouse
+from portal.blueprints.warehouse.routes import load, open_steps, warehouse, why_not
 from portal.extensions import db
 from portal.models import (
     DamageReport,
@@ -32,16 +32,9 @@ from portal.services.core.audit import history
 from portal.services.warehouse import returns as service
 from portal.services.warehouse.stock import fmt_qty, parse_quantity
 from portal.services.warehouse.workflow import DAMAGE, RETURN
+from portal.web.args import enum_arg, version_of
 from portal.web.guards import permission_required
-from portal.web.rendering import render
-
-
-def _status_arg(enum_cls):
-    try:
-        return enum_cls(request.args["status"]) if request.args.get("status") else None
-    except ValueError:
-        return None
-
+from portal.web.rendering import refused, render
 
 # --------------------------------------------------------------------------- returns
 
@@ -49,10 +42,11 @@ def _status_arg(enum_cls):
 @bp.get("/returns")
 @permission_required("warehouse.view")
 def returns():
-    status = _status_arg(ReturnStatus)
-    page = db.paginate(service.returns_statement(warehouse().id, status),
+    # `shown`, not `status`: render's `status` is the HTTP status of the answer.
+    shown = enum_arg(ReturnStatus, "status")
+    page = db.paginate(service.returns_statement(warehouse().id, shown),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render("warehouse/returns.html", page=page, status=status,
+    return render("warehouse/returns.html", page=page, shown=shown,
                   statuses=list(ReturnStatus), here=warehouse(),
                   analysis=service.monthly_returns(warehouse().id, date.today()))
 
@@ -77,9 +71,10 @@ def _ticket(form) -> Ticket | None:
 
 
 @bp.route("/returns/new", methods=["GET", "POST"])
-@permission_required("warehouse.view")
+@permission_required("return.report")
 def new_return():
     form = _return_form()
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit() and (part := form.part_or_error()):
         ticket = _ticket(form)
         try:
@@ -91,12 +86,11 @@ def new_return():
                 branch=db.session.get(OrgUnit, form.branch_id.data or 0), ticket=ticket),
                 current_user)
         except DomainError as exc:
-            refused(exc)
+            status = refused(exc, form)
         else:
             flash(_("Return report %(number)s recorded: it waits for the manager.",
                     number=report.number), "success")
             return redirect(url_for("warehouse.return_detail", number=report.number))
-    status = 400 if request.method == "POST" else 200
     return render("warehouse/return_form.html", status=status, form=form, here=warehouse())
 
 
@@ -107,6 +101,8 @@ def _return_page(report: ReturnReport, status: int = 200):
                                  if c.value != StockCondition.GIVEAWAY.value]
     return render("warehouse/return.html", status=status, report=report,
                   actions=RETURN.available(report, current_user), receive=receive,
+                  can=open_steps(RETURN, report),
+                  why_not=why_not(RETURN, report, "approve", "return.approve"),
                   form=DecisionForm(formdata=None, version=report.version),
                   events=history(report))
 
@@ -133,23 +129,23 @@ def _decide(model, number: str, decide, page, detail_endpoint: str):
 
 
 @bp.post("/returns/<number>/decide")
-@permission_required("warehouse.approve")
+@permission_required("return.approve")
 def decide_return(number: str):
     return _decide(ReturnReport, number, service.decide_return, _return_page,
                    "warehouse.return_detail")
 
 
 @bp.post("/returns/<number>/receive")
-@permission_required("warehouse.view")
+@permission_required("return.receive")
 def receive_return(number: str):
     report = load(ReturnReport, number)
     form = ReceiveReturnForm()
     try:
         if not form.validate_on_submit():
             raise DomainError(_("Please give the quantity received and where it goes."))
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
         service.receive_return(report, current_user, form.condition.data,
-                               parse_quantity(form.quantity.data, report.part), version)
+                               parse_quantity(form.quantity.data, report.part),
+                               version_of(form.version.data))
     except DomainError as exc:
         status = refused(exc)
         return _return_page(load(ReturnReport, number), status)
@@ -172,18 +168,19 @@ def return_note(number: str):
 @bp.get("/damage")
 @permission_required("warehouse.view")
 def damage():
-    status = _status_arg(DamageStatus)
-    page = db.paginate(service.damage_statement(warehouse().id, status),
+    shown = enum_arg(DamageStatus, "status")
+    page = db.paginate(service.damage_statement(warehouse().id, shown),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render("warehouse/damage.html", page=page, status=status,
+    return render("warehouse/damage.html", page=page, shown=shown,
                   statuses=list(DamageStatus), here=warehouse(),
                   analysis=service.monthly_damage(warehouse().id, date.today()))
 
 
 @bp.route("/damage/new", methods=["GET", "POST"])
-@permission_required("warehouse.view")
+@permission_required("return.report")
 def new_damage():
     form = DamageForm()
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit() and (part := form.part_or_error()):
         try:
             report = service.report_damage(warehouse(), service.DamageDraft(
@@ -191,18 +188,18 @@ def new_damage():
                 cause=form.cause.data, proposal=form.proposal.data,
                 condition=form.condition.data, value=form.value.data), current_user)
         except DomainError as exc:
-            refused(exc)
+            status = refused(exc, form)
         else:
             flash(_("Damage report %(number)s recorded: it waits for the manager.",
                     number=report.number), "success")
             return redirect(url_for("warehouse.damage_detail", number=report.number))
-    status = 400 if request.method == "POST" else 200
     return render("warehouse/damage_form.html", status=status, form=form, here=warehouse())
 
 
 def _damage_page(report: DamageReport, status: int = 200):
     return render("warehouse/damage_report.html", status=status, report=report,
                   actions=DAMAGE.available(report, current_user),
+                  why_not=why_not(DAMAGE, report, "approve", "return.approve"),
                   form=DecisionForm(formdata=None, version=report.version),
                   events=history(report))
 
@@ -214,7 +211,7 @@ def damage_detail(number: str):
 
 
 @bp.post("/damage/<number>/decide")
-@permission_required("warehouse.approve")
+@permission_required("return.approve")
 def decide_damage(number: str):
     return _decide(DamageReport, number, service.decide_damage, _damage_page,
                    "warehouse.damage_detail")

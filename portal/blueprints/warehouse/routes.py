@@ -1,8 +1,9 @@
 """Warehouse landing page, and the helpers every warehouse route shares: the warehouse the
-user works in, loading a document by number (404 for another warehouse's), refusals."""
+user works in, loading a document by number (404 for another warehouse's), and which steps
+of a record's table the user may take (the buttons a page shows)."""
 
 import sqlalchemy as sa
-from flask import flash, g, request, session
+from flask import g, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +13,7 @@ from portal.models import OrgUnit
 from portal.services import DomainError
 from portal.services.warehouse import stock
 from portal.services.warehouse.kpis import overview, recent_weeks
+from portal.web.args import int_arg
 from portal.web.guards import ensure_visible, permission_required
 from portal.web.rendering import render
 
@@ -28,9 +30,10 @@ def warehouse() -> OrgUnit:
     choices = stock.warehouses_for(current_user)
     if not choices:
         raise NoWarehouse(_("You are not assigned to a warehouse. Ask your administrator."))
-    wanted = request.args.get("wh", type=int) or session.get("warehouse_id")
+    asked = int_arg("wh")
+    wanted = asked or session.get("warehouse_id")
     chosen = next((w for w in choices if w.id == wanted), choices[0])
-    if request.args.get("wh", type=int) == chosen.id:
+    if asked == chosen.id:
         session["warehouse_id"] = chosen.id
     g.warehouse, g.warehouses = chosen, choices
     return chosen
@@ -38,16 +41,24 @@ def warehouse() -> OrgUnit:
 
 def load(model, number: str):
     """A warehouse document by its number, or 404 (also for another warehouse's)."""
-    record = db.first_or_404(sa.select(model).where(model.number == number.strip().upper()))
+    record = db.first_or_404(sa.select(model).where(
+        model.number == number.strip().upper()[:30]))
     ensure_visible(current_user, record.warehouse_id)
     return record
 
 
-def refused(exc: DomainError) -> int:
-    """Undo the failed action and tell the user why; the status to answer with."""
-    db.session.rollback()
-    flash(exc.message, "error")
-    return exc.status
+def open_steps(workflow, record) -> set[str]:
+    """The actions of `workflow` the current user may take on `record` now, those done on
+    their own forms (issue, goods in, submit, counting) included: what the page offers."""
+    return {s.action for s in workflow.rows if s.source == record.status
+            and workflow.refusal(record, s.action, current_user, via=s.by_verb) is None}
+
+
+def why_not(workflow, record, action: str, duty: str) -> str | None:
+    """Why a user who holds `duty` may still not take `action` (e.g. they reported it)."""
+    if not current_user.can(duty) or workflow.find(record, action) is None:
+        return None
+    return workflow.refusal(record, action, current_user)
 
 
 @bp.get("/")

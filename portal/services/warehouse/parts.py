@@ -9,6 +9,8 @@ from portal.extensions import db
 from portal.models import Part
 from portal.services import DomainError
 from portal.services.core.customers import prefix
+from portal.services.core.workflow import flush
+from portal.services.warehouse.workflow import require_duty
 
 
 class UnknownCode(DomainError):
@@ -71,8 +73,9 @@ PART_FIELDS = ("part_no", "name", "spec", "unit", "category", "price", "barcode"
                "piece_counted", "active")
 
 
-def save_part(part: Part, values: dict) -> Part:
-    """Create or change a catalogue entry; part no. and barcode stay unique across both."""
+def save_part(part: Part, values: dict, by) -> Part:
+    """Create or change a catalogue entry (part.edit); part no. and barcode stay unique."""
+    require_duty(by, "part.edit")
     values = {k: v for k, v in values.items() if k in PART_FIELDS}
     values["part_no"] = normalise_code(values.get("part_no", part.part_no))
     if "barcode" in values:
@@ -98,5 +101,5 @@ def save_part(part: Part, values: dict) -> Part:
         setattr(part, key, value)
     if part.id is None:
         db.session.add(part)
-    db.session.commit()
+    flush()
     return part

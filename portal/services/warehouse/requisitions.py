@@ -30,6 +30,7 @@ from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core.duties import visible_org_ids
 from portal.services.core.numbering import next_number
+from portal.services.core.workflow import flush
 from portal.services.warehouse.stock import (
     LineInput,
     Posting,
@@ -39,14 +40,15 @@ from portal.services.warehouse.stock import (
     on_hand,
     post,
 )
-from portal.services.warehouse.workflow import REQUISITION, TransitionRefused
+from portal.services.warehouse.workflow import (
+    REQUISITION,
+    check_version,
+    locked,
+    refuse_unless_open,
+)
 
 # Requisitions whose parts are promised but not yet issued: they hold stock for the store.
 OPEN_FOR_ISSUE = (RequisitionStatus.APPROVED, RequisitionStatus.WAITING)
-
-
-class StaleRequisition(DomainError):
-    status = 409
 
 
 @dataclass(frozen=True)
@@ -98,16 +100,17 @@ def raise_requisition(ticket: Ticket | None, branch: OrgUnit, warehouse: OrgUnit
     `lines`: `LineInput(part, quantity, condition)` or plain `(part, quantity)` pairs.
     """
     requisition = build_requisition(ticket, branch, warehouse, lines, by, remark)
-    db.session.commit()
+    flush()
     return requisition
 
 
 def build_requisition(ticket: Ticket | None, branch: OrgUnit, warehouse: OrgUnit,
                       lines: list, by: Employee, remark: str | None = None,
                       approved: bool = False) -> Requisition:
-    """The requisition added to the session, uncommitted: part of a larger action (dispatch).
+    """The requisition added to the session: part of a larger action (dispatch).
 
-    `approved`: raised by the branch's supervisor while dispatching, who approves it at once.
+    `approved`: raised by the branch's supervisor while dispatching, who approves it at once
+    (the approve step's duty and guard apply).
     """
     lines = [line if isinstance(line, LineInput) else LineInput(line[0], Decimal(str(line[1])))
              for line in lines]
@@ -135,57 +138,23 @@ def build_requisition(ticket: Ticket | None, branch: OrgUnit, warehouse: OrgUnit
     for line in lines:
         requisition.lines.append(RequisitionLine(part=line.part, quantity=line.quantity,
                                                  condition=line.condition))
-    if approved:
-        if not _can_act_for(by, branch.id):
-            raise TransitionRefused(_("Only a supervisor of %(branch)s may approve this.",
-                                      branch=branch.name))
-        requisition.status = REQUISITION.step(requisition, "approve", by).target
-        requisition.approved_by = by
-        requisition.approved_at = utcnow()
     db.session.add(requisition)
+    if approved:
+        REQUISITION.apply(requisition, "approve", by)
     return requisition
-
-
-def _lock(requisition: Requisition) -> Requisition:
-    """Re-read the requisition under its row lock: a second click waits, then sees the first."""
-    return db.session.scalars(
-        sa.select(Requisition).where(Requisition.id == requisition.id)
-        .with_for_update().execution_options(populate_existing=True)).one()
-
-
-def _check_version(requisition: Requisition, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != requisition.version:
-        raise StaleRequisition(_("%(number)s was changed by someone else since you opened it. "
-                                 "Please look at it again.", number=requisition.number))
 
 
 def approve_requisition(requisition: Requisition, by: Employee,
                         expected_version: int | None = None) -> Requisition:
-    """The branch supervisor's approval (stores.supervise) puts it in the warehouse queue."""
-    requisition = _lock(requisition)
-    _check_version(requisition, expected_version)
-    if not _can_act_for(by, requisition.branch_id):
-        raise TransitionRefused(_("Only a supervisor of %(branch)s may approve this.",
-                                  branch=requisition.branch.name))
-    step = REQUISITION.step(requisition, "approve", by)
-    requisition.status = step.target
-    requisition.approved_by = by
-    requisition.approved_at = utcnow()
-    db.session.commit()
+    """The branch supervisor's approval (dispatch.assign) puts it in the warehouse queue."""
+    REQUISITION.apply(requisition, "approve", by, expected_version=expected_version)
     return requisition
 
 
 def cancel_requisition(requisition: Requisition, by: Employee, reason: str | None,
                        expected_version: int | None = None) -> Requisition:
-    requisition = _lock(requisition)
-    _check_version(requisition, expected_version)
-    if not _can_act_for(by, requisition.branch_id):
-        raise TransitionRefused(_("Only %(branch)s may cancel this requisition.",
-                                  branch=requisition.branch.name))
-    step = REQUISITION.step(requisition, "cancel", by, reason)
-    requisition.status = step.target
-    requisition.cancel_reason = reason.strip()
-    db.session.commit()
+    """The branch (requisition.cancel: its supervisor) withdraws it, giving the reason."""
+    REQUISITION.apply(requisition, "cancel", by, reason, expected_version=expected_version)
     return requisition
 
 
@@ -205,30 +174,29 @@ def issue_requisition(requisition: Requisition, by: Employee,
     missing). Issuing an issued requisition again does nothing.
     """
     ensure_warehouse(by, requisition.warehouse_id)
-    requisition = _lock(requisition)
+    requisition = locked(requisition)
     if requisition.status == RequisitionStatus.ISSUED:
         return IssueResult(requisition, issued=True, already=True)
-    _check_version(requisition, expected_version)
+    check_version(requisition, expected_version)
+    refuse_unless_open(REQUISITION, requisition, "issue", by, via="issue")
     missing = shortages(requisition)
     if missing:
         if requisition.status == RequisitionStatus.APPROVED:
-            step = REQUISITION.step(requisition, "wait", by)
-            requisition.status = step.target
-            requisition.waiting_since = utcnow()
-        db.session.commit()
+            REQUISITION.apply(requisition, "wait", by, via="issue")
         return IssueResult(requisition, issued=False, shortages=tuple(missing))
-    step = REQUISITION.step(requisition, "issue", by)
-    number = next_number("CK")
-    # Stock read as sufficient a moment ago may still be taken by a parallel issue: then
-    # `post` raises NotEnoughStock and the caller's rollback undoes every line.
-    post([Posting(requisition.warehouse_id, line.part, line.condition, -line.quantity)
-          for line in requisition.lines], MovementKind.ISSUE, by, number,
-         reason=requisition.number)
-    requisition.status = step.target
-    requisition.issue_number = number
-    requisition.issued_by = by
-    requisition.issued_at = utcnow()
-    db.session.commit()
+
+    def book(move) -> None:
+        number = next_number("CK")
+        # Stock read as sufficient a moment ago may still be taken by a parallel issue: then
+        # `post` raises NotEnoughStock and the request's rollback undoes every line.
+        post([Posting(requisition.warehouse_id, line.part, line.condition, -line.quantity)
+              for line in requisition.lines], MovementKind.ISSUE, by, number,
+             reason=requisition.number)
+        requisition.issue_number = number
+        requisition.issued_by = by
+        requisition.issued_at = utcnow()
+
+    REQUISITION.apply(requisition, "issue", by, via="issue", write=book)
     return IssueResult(requisition, issued=True)
 
 

@@ -31,27 +31,21 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core.numbering import next_number
+from portal.services.core.workflow import flush
 from portal.services.warehouse.stock import Posting, check_quantity, ensure_warehouse, post
-from portal.services.warehouse.workflow import DAMAGE, RETURN
+from portal.services.warehouse.workflow import (
+    DAMAGE,
+    RETURN,
+    check_version,
+    locked,
+    refuse_unless_open,
+    require_duty,
+)
 from portal.timeutil import local_day_start_utc
 
 CENT = Decimal("0.01")
 
-
-class StaleReport(DomainError):
-    status = 409
-
-
-def _check_version(report, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != report.version:
-        raise StaleReport(_("%(number)s was changed by someone else since you opened it. "
-                            "Please look at it again.", number=report.number))
-
-
-def _lock(model, report):
-    return db.session.scalars(
-        sa.select(model).where(model.id == report.id)
-        .with_for_update().execution_options(populate_existing=True)).one()
+DECISIONS = ("approve", "refuse")
 
 
 def _value(part: Part, quantity: Decimal, value: Decimal | None) -> Decimal:
@@ -78,6 +72,7 @@ class ReturnDraft:
 
 def report_return(warehouse: OrgUnit, draft: ReturnDraft, by: Employee) -> ReturnReport:
     """退货报告: waits for the manager; nothing moves in stock yet."""
+    require_duty(by, "return.report")
     ensure_warehouse(by, warehouse.id)
     check_quantity(draft.quantity, draft.part)
     if not (draft.reason or "").strip():
@@ -88,27 +83,20 @@ def report_return(warehouse: OrgUnit, draft: ReturnDraft, by: Employee) -> Retur
         returned_by=draft.returned_by.strip(), branch=draft.branch, ticket=draft.ticket,
         reported_by=by, status=ReturnStatus.REPORTED)
     db.session.add(report)
-    db.session.commit()
+    flush()
     return report
 
 
 def decide_return(report: ReturnReport, by: Employee, action: str, remark: str | None = None,
                   expected_version: int | None = None) -> ReturnReport:
-    """The manager approves or refuses (with the reason) a return report."""
-    if action not in ("approve", "refuse"):
+    """A manager who did not report it approves or refuses (with the reason) a return."""
+    if action not in DECISIONS:
         raise DomainError(_("Please approve or refuse."))
-    report = _lock(ReturnReport, report)
+    ensure_warehouse(by, report.warehouse_id)
+    report = locked(report)
     if report.status == ReturnStatus.APPROVED and action == "approve":
         return report  # approved already: a second click changes nothing
-    _check_version(report, expected_version)
-    ensure_warehouse(by, report.warehouse_id)
-    step = RETURN.step(report, action, by, remark)
-    report.status = step.target
-    report.decided_by = by
-    report.decided_at = utcnow()
-    if action == "refuse":
-        report.refusal_reason = remark.strip()
-    db.session.commit()
+    RETURN.apply(report, action, by, remark, expected_version=expected_version)
     return report
 
 
@@ -116,12 +104,12 @@ def receive_return(report: ReturnReport, by: Employee, condition: StockCondition
                    quantity: Decimal | None = None,
                    expected_version: int | None = None) -> ReturnReport:
     """Goods in (产品进仓): the clerk confirms the quantity and books it as good or damaged."""
-    report = _lock(ReturnReport, report)
+    ensure_warehouse(by, report.warehouse_id)
+    report = locked(report)
     if report.status == ReturnStatus.RECEIVED:
         return report  # booked already: a second click books nothing
-    _check_version(report, expected_version)
-    ensure_warehouse(by, report.warehouse_id)
-    step = RETURN.step(report, "receive", by)
+    check_version(report, expected_version)
+    refuse_unless_open(RETURN, report, "receive", by, via="receive")
     quantity = report.quantity if quantity is None else check_quantity(quantity, report.part)
     if quantity > report.quantity:
         raise DomainError(_("More than the %(qty)s reported: raise a new return report for the "
@@ -129,14 +117,16 @@ def receive_return(report: ReturnReport, by: Employee, condition: StockCondition
     if condition not in (StockCondition.GOOD, StockCondition.DAMAGED):
         raise DomainError(_("Returned goods go into good or damaged stock."),
                           field="condition")
-    post([Posting(report.warehouse_id, report.part, condition, quantity)], MovementKind.RETURN,
-         by, report.number, reason=report.reason)
-    report.status = step.target
-    report.received_by = by
-    report.received_at = utcnow()
-    report.received_quantity = quantity
-    report.received_condition = condition
-    db.session.commit()
+
+    def book(move) -> None:
+        post([Posting(report.warehouse_id, report.part, condition, quantity)],
+             MovementKind.RETURN, by, report.number, reason=report.reason)
+        report.received_by = by
+        report.received_at = utcnow()
+        report.received_quantity = quantity
+        report.received_condition = condition
+
+    RETURN.apply(report, "receive", by, via="receive", write=book)
     return report
 
 
@@ -155,6 +145,7 @@ class DamageDraft:
 
 def report_damage(warehouse: OrgUnit, draft: DamageDraft, by: Employee) -> DamageReport:
     """残损报告: recorded now, stock moves only once the manager approves."""
+    require_duty(by, "return.report")
     ensure_warehouse(by, warehouse.id)
     check_quantity(draft.quantity, draft.part)
     if not (draft.cause or "").strip():
@@ -169,34 +160,31 @@ def report_damage(warehouse: OrgUnit, draft: DamageDraft, by: Employee) -> Damag
         value=_value(draft.part, draft.quantity, draft.value), cause=draft.cause.strip(),
         proposal=draft.proposal, reported_by=by, status=DamageStatus.REPORTED)
     db.session.add(report)
-    db.session.commit()
+    flush()
     return report
 
 
 def decide_damage(report: DamageReport, by: Employee, action: str, remark: str | None = None,
                   expected_version: int | None = None) -> DamageReport:
-    """Approval moves good → damaged (or writes the goods off); refusal keeps the reason."""
-    if action not in ("approve", "refuse"):
+    """A manager who did not report it decides: approval moves good → damaged (or writes the
+    goods off), refusal keeps the reason."""
+    if action not in DECISIONS:
         raise DomainError(_("Please approve or refuse."))
-    report = _lock(DamageReport, report)
+    ensure_warehouse(by, report.warehouse_id)
+    report = locked(report)
     if report.status == DamageStatus.APPROVED and action == "approve":
         return report  # posted already
-    _check_version(report, expected_version)
-    ensure_warehouse(by, report.warehouse_id)
-    step = DAMAGE.step(report, action, by, remark)
-    if action == "approve":
+
+    def book(move) -> None:
         postings = [Posting(report.warehouse_id, report.part, report.condition,
                             -report.quantity)]
         if report.proposal == DamageProposal.TO_DAMAGED:
             postings.append(Posting(report.warehouse_id, report.part, StockCondition.DAMAGED,
                                     report.quantity))
         post(postings, MovementKind.DAMAGE, by, report.number, reason=report.cause)
-    else:
-        report.refusal_reason = remark.strip()
-    report.status = step.target
-    report.decided_by = by
-    report.decided_at = utcnow()
-    db.session.commit()
+
+    DAMAGE.apply(report, action, by, remark, expected_version=expected_version,
+                 write=book if action == "approve" else None)
     return report
 
 

@@ -42,6 +42,8 @@ from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core.duties import visible_org_ids
 from portal.services.core.numbering import next_number
+from portal.services.core.workflow import flush
+from portal.services.warehouse.workflow import require_duty
 
 MAX_QUANTITY = Decimal("999999")
 THOUSANDTH = Decimal("0.001")
@@ -275,6 +277,7 @@ def book_receipt(warehouse: OrgUnit, lines: list[LineInput], by: Employee,
             StockReceipt.submit_token == submit_token))
         if existing is not None:
             return existing
+    require_duty(by, "stock.receive")
     ensure_warehouse(by, warehouse.id)
     lines = merge_lines(lines)
     if not lines:
@@ -293,7 +296,7 @@ def book_receipt(warehouse: OrgUnit, lines: list[LineInput], by: Employee,
     db.session.add(receipt)
     post([Posting(warehouse.id, line.part, line.condition, line.quantity) for line in lines],
          MovementKind.RECEIPT, by, receipt.number, reason=delivery_note or supplier)
-    db.session.commit()
+    flush()
     return receipt
 
 
@@ -304,6 +307,7 @@ def transfer(source: OrgUnit, part: Part, quantity: Decimal, by: Employee,
              from_condition: StockCondition, to_condition: StockCondition | None = None,
              target: OrgUnit | None = None, reason: str | None = None) -> str:
     """调拨: move stock to another condition or another warehouse; returns the DB number."""
+    require_duty(by, "stock.transfer")
     ensure_warehouse(by, source.id)
     target = target or source
     to_condition = to_condition or from_condition
@@ -317,7 +321,7 @@ def transfer(source: OrgUnit, part: Part, quantity: Decimal, by: Employee,
     post([Posting(source.id, part, from_condition, -quantity),
           Posting(target.id, part, to_condition, quantity)],
          MovementKind.TRANSFER, by, number, reason=reason)
-    db.session.commit()
+    flush()
     return number
 
 

@@ -36,6 +36,7 @@ from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core.customers import prefix
 from portal.services.core.numbering import next_number
+from portal.services.core.workflow import StaleRecord, TransitionRefused, flush
 from portal.services.warehouse.parts import normalise_code, require_part
 from portal.services.warehouse.stock import (
     Posting,
@@ -45,13 +46,15 @@ from portal.services.warehouse.stock import (
     parse_quantity,
     post,
 )
-from portal.services.warehouse.workflow import STOCK_COUNT, TransitionRefused
+from portal.services.warehouse.workflow import (
+    STOCK_COUNT,
+    counters,
+    locked,
+    refuse_unless_open,
+    require_duty,
+)
 
-
-class StaleCount(DomainError):
-    """The count changed (recount, resubmission) after the approver opened it."""
-
-    status = 409
+__all__ = ["counters"]  # the separation-of-duties rule lives with the table (workflow)
 
 
 class NotInCount(DomainError):
@@ -101,9 +104,8 @@ def open_count(warehouse: OrgUnit, by: Employee, *, category: str | None = None,
     """Open a count for the parts held in the warehouse (all, one category or a part no.
     prefix) and snapshot their book quantities.
     """
+    require_duty(by, "stock.count")
     ensure_warehouse(by, warehouse.id)
-    if not by.can("warehouse.view"):
-        raise TransitionRefused(_("Your permission groups do not allow this action."))
     hold_warehouse_exclusively(warehouse.id)
     # On SQLite the counter UPDATE starts the write transaction: from here on no other
     # writer can commit until this one does, which is the same guarantee as the hold.
@@ -132,7 +134,7 @@ def open_count(warehouse: OrgUnit, by: Employee, *, category: str | None = None,
         ["count_id", "part_id", "expected", "recount"],
         snapshot.with_only_columns(sa.literal(count.id), Part.id, StockBalance.on_hand,
                                    sa.false(), maintain_column_froms=True)))
-    db.session.commit()
+    flush()
     return count
 
 
@@ -144,8 +146,7 @@ def _ensure_counting(count: StockCount, by: Employee) -> None:
     if count.status != CountStatus.OPEN:
         raise TransitionRefused(_("Count %(number)s is %(status)s: it can no longer be "
                                   "changed.", number=count.number, status=count.status.label))
-    if not by.can("warehouse.view"):
-        raise TransitionRefused(_("Your permission groups do not allow this action."))
+    refuse_unless_open(STOCK_COUNT, count, "count", by, via="count")
 
 
 def _lock_line(line_id: int) -> StockCountLine | None:
@@ -195,10 +196,10 @@ def scan(count: StockCount, code: str, by: Employee) -> ScanResult:
     part = require_part(code)
     line = _line_for(count, part)
     if count.ask_quantity or not part.piece_counted:
-        db.session.commit()  # a line added for a part outside the snapshot is kept
+        flush()  # a line added for a part outside the snapshot is kept
         return ScanResult(line, None)
     _record(line, (line.counted or Decimal(0)) + 1, by)
-    db.session.commit()
+    flush()
     return ScanResult(line, Decimal(1))
 
 
@@ -216,15 +217,8 @@ def enter_line(count: StockCount, line: StockCountLine, by: Employee, *,
         _record(line, (line.counted or Decimal(0)) + quantity if add else quantity, by)
     if reason is not None:
         line.reason = reason.strip()[:200] or None
-    db.session.commit()
+    flush()
     return line
-
-
-def counters(count: StockCount) -> set[int]:
-    """Everyone who opened, counted or submitted the count: none of them may approve it."""
-    ids = set(db.session.scalars(sa.select(StockCountLine.counted_by_id).distinct().where(
-        StockCountLine.count_id == count.id, StockCountLine.counted_by_id.is_not(None))))
-    return ids | {i for i in (count.opened_by_id, count.submitted_by_id) if i}
 
 
 # --------------------------------------------------------------------------- variances
@@ -248,19 +242,6 @@ def live_variance_columns(count: StockCount):
     return moved, StockCountLine.counted - StockCountLine.expected - moved
 
 
-def _lock(count: StockCount) -> StockCount:
-    return db.session.scalars(
-        sa.select(StockCount).where(StockCount.id == count.id)
-        .with_for_update().execution_options(populate_existing=True)).one()
-
-
-def _check_version(count: StockCount, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != count.version:
-        raise StaleCount(_("Count %(number)s changed since you opened it (recount or "
-                           "resubmission). Please look at it again before deciding.",
-                           number=count.number))
-
-
 def _codes(line_ids: list[int], limit: int = 8) -> str:
     codes = db.session.scalars(sa.select(Part.part_no).join(
         StockCountLine, StockCountLine.part_id == Part.id).where(
@@ -272,10 +253,17 @@ def submit_count(count: StockCount, by: Employee, *, expected_version: int | Non
                  uncounted_as_zero: bool = False) -> StockCount:
     """Freeze the variances and send the adjustment to the manager. Every line must be
     counted and every line that differs from the books must say why."""
-    count = _lock(count)
-    _check_version(count, expected_version)
     ensure_warehouse(by, count.warehouse_id)
-    step = STOCK_COUNT.step(count, "submit", by)
+
+    def freeze(move) -> None:
+        _freeze_variances(count, by, uncounted_as_zero)
+
+    STOCK_COUNT.apply(count, "submit", by, expected_version=expected_version, via="submit",
+                      write=freeze)
+    return count
+
+
+def _freeze_variances(count: StockCount, by: Employee, uncounted_as_zero: bool) -> None:
     lines = StockCountLine.__table__
     of_count = lines.c.count_id == count.id
     uncounted = list(db.session.scalars(sa.select(lines.c.id).where(
@@ -308,11 +296,8 @@ def submit_count(count: StockCount, by: Employee, *, expected_version: int | Non
                                 "(%(codes)s). Give a reason or count them again.",
                                 n=len(unexplained), codes=_codes(unexplained)),
                               unexplained, field="reason")
-    count.status = step.target
     count.submitted_by = by
     count.submitted_at = now
-    db.session.commit()
-    return count
 
 
 def _adjusted_since_counted(count: StockCount) -> list[tuple[str, str]]:
@@ -334,77 +319,73 @@ def _adjusted_since_counted(count: StockCount) -> list[tuple[str, str]]:
 def approve_count(count: StockCount, by: Employee,
                   expected_version: int | None = None) -> ApproveResult:
     """Post the adjustment (库存调整表) as ADJUSTMENT movements. Approving again does nothing;
-    approving a count that changed since the approver opened it is refused."""
-    count = _lock(count)
+    approving a count that changed since the approver opened it is refused, and so is an
+    approver who took part in the count (the table's guard)."""
+    ensure_warehouse(by, count.warehouse_id)
+    count = locked(count)
     if count.status == CountStatus.APPROVED:
         return ApproveResult(count, 0, already=True)
-    _check_version(count, expected_version)
-    ensure_warehouse(by, count.warehouse_id)
-    step = STOCK_COUNT.step(count, "approve", by)
-    # Approvals in a warehouse take turns, so the check below sees every adjustment posted
-    # before this one: two overlapping counts must not both post the same loss.
-    hold_warehouse_exclusively(count.warehouse_id)
-    overtaken = _adjusted_since_counted(count)
-    if overtaken:
-        raise StaleCount(_("%(parts)s were adjusted by %(refs)s after they were counted here. "
-                           "Send these lines back for recount.",
-                           parts="、".join(sorted({p for p, _ in overtaken})),
-                           refs="、".join(sorted({r for _, r in overtaken}))))
-    lines = list(db.session.scalars(
-        sa.select(StockCountLine).where(StockCountLine.count_id == count.id,
-                                        StockCountLine.variance != 0)
-        .options(selectinload(StockCountLine.part))))
-    movements = []
-    if lines:
-        count.adjustment_number = next_number("TZ")
-        movements = post([Posting(count.warehouse_id, line.part, count.condition,
-                                  line.variance, reason=line.reason) for line in lines],
-                         MovementKind.ADJUSTMENT, by, count.adjustment_number)
-    count.status = step.target
-    count.decided_by = by
-    count.decided_at = utcnow()
-    db.session.commit()
+    movements: list = []
+
+    def post_adjustment(move) -> None:
+        # Approvals in a warehouse take turns, so the check below sees every adjustment
+        # posted before this one: two overlapping counts must not both post the same loss.
+        hold_warehouse_exclusively(count.warehouse_id)
+        overtaken = _adjusted_since_counted(count)
+        if overtaken:
+            raise StaleRecord(_("%(parts)s were adjusted by %(refs)s after they were counted "
+                                "here. Send these lines back for recount.",
+                                parts="、".join(sorted({p for p, _ in overtaken})),
+                                refs="、".join(sorted({r for _, r in overtaken}))))
+        lines = list(db.session.scalars(
+            sa.select(StockCountLine).where(StockCountLine.count_id == count.id,
+                                            StockCountLine.variance != 0)
+            .options(selectinload(StockCountLine.part))))
+        if lines:
+            number = next_number("TZ")
+            movements.extend(post([Posting(count.warehouse_id, line.part, count.condition,
+                                           line.variance, reason=line.reason)
+                                   for line in lines], MovementKind.ADJUSTMENT, by, number))
+            count.adjustment_number = number
+
+    STOCK_COUNT.apply(count, "approve", by, expected_version=expected_version,
+                      write=post_adjustment)
     return ApproveResult(count, len(movements))
 
 
 def send_back_for_recount(count: StockCount, by: Employee, line_ids: list[int],
                           remark: str | None, expected_version: int | None = None) -> StockCount:
     """The manager returns chosen lines to the counters: they are counted again, blind."""
-    count = _lock(count)
-    _check_version(count, expected_version)
-    step = STOCK_COUNT.step(count, "recount", by, remark)
-    chosen = list(db.session.scalars(sa.select(StockCountLine).where(
-        StockCountLine.count_id == count.id, StockCountLine.id.in_(line_ids or [0]))))
-    if not chosen:
-        raise DomainError(_("Choose the lines to count again."), field="lines")
-    for line in chosen:
-        line.recount = True
-        line.counted = None
-        line.counted_by = None
-        line.counted_at = None
-        line.counted_watermark = None
-    lines = StockCountLine.__table__
-    db.session.execute(sa.update(lines).where(lines.c.count_id == count.id)
-                       .values(movements=None, variance=None))
-    count.status = step.target
-    count.remark = remark.strip()
-    count.submitted_by = None
-    count.submitted_at = None
-    db.session.commit()
+    ensure_warehouse(by, count.warehouse_id)
+
+    def reopen(move) -> None:
+        chosen = list(db.session.scalars(sa.select(StockCountLine).where(
+            StockCountLine.count_id == count.id, StockCountLine.id.in_(line_ids or [0]))))
+        if not chosen:
+            raise DomainError(_("Choose the lines to count again."), field="lines")
+        lines = StockCountLine.__table__
+        db.session.execute(sa.update(lines).where(lines.c.count_id == count.id)
+                           .values(movements=None, variance=None))
+        for line in chosen:
+            line.recount = True
+            line.counted = None
+            line.counted_by = None
+            line.counted_at = None
+            line.counted_watermark = None
+        count.remark = move.remark
+        count.submitted_by = None
+        count.submitted_at = None
+
+    STOCK_COUNT.apply(count, "recount", by, remark, expected_version=expected_version,
+                      write=reopen)
     return count
 
 
 def cancel_count(count: StockCount, by: Employee, remark: str | None,
                  expected_version: int | None = None) -> StockCount:
-    count = _lock(count)
-    _check_version(count, expected_version)
+    """An open count is abandoned, with the reason; nothing is posted."""
     ensure_warehouse(by, count.warehouse_id)
-    step = STOCK_COUNT.step(count, "cancel", by, remark)
-    count.status = step.target
-    count.remark = remark.strip()
-    count.decided_by = by
-    count.decided_at = utcnow()
-    db.session.commit()
+    STOCK_COUNT.apply(count, "cancel", by, remark, expected_version=expected_version)
     return count
 
 
