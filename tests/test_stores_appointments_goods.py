@@ -4,12 +4,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
-from portal.models import AppointmentStatus, StoreTask
+from portal.extensions import db
+from portal.models import Appointment, AppointmentStatus, GoodsReceipt, StoreTask
 from portal.models.base import utcnow
 from portal.services import DomainError
+from portal.services.core import uow
+from portal.services.core.workflow import StaleRecord, TransitionRefused
 from portal.services.stores import appointments, goods_in
 from tests import factories
+from tests.conftest import Auth
 
 
 def _slot(hours_from_now: float, length: float = 1):
@@ -38,10 +43,16 @@ def test_reschedule_checks_clashes_but_not_with_itself(ctx):
     tech = factories.employee("30003")
     rep = factories.employee("30001")
     first = appointments.book(factories.ticket(), *_slot(24, 2), tech, None, rep)
-    appointments.reschedule(first, *_slot(25, 2), tech)
+    appointments.reschedule(first, *_slot(25, 2), tech, by=rep)
     other = appointments.book(factories.ticket(), *_slot(30, 1), tech, None, rep)
     with pytest.raises(DomainError):
-        appointments.reschedule(other, *_slot(26, 1), tech)
+        appointments.reschedule(other, *_slot(26, 1), tech, by=rep)
+    with pytest.raises(StaleRecord):  # a form opened before the first move
+        appointments.reschedule(first, *_slot(40, 1), tech, by=rep, expected_version=1)
+    appointments.mark(other, AppointmentStatus.CANCELLED, rep)
+    with pytest.raises(TransitionRefused) as refused:  # a cancelled slot is not moved
+        appointments.reschedule(other, *_slot(50, 1), tech, by=rep)
+    assert "Cancelled" in refused.value.message or "已取消" in refused.value.message
 
 
 def test_no_show_creates_a_follow_up_task(ctx):
@@ -61,7 +72,7 @@ def test_goods_receipt_is_void_after_return(ctx):
     rep = factories.employee("30001")
     receipt = goods_in.take_in(factories.ticket(), "玻璃门地弹簧一个（含盖板）", "漏油", rep)
     assert receipt.number.startswith("SJ") and not receipt.void
-    goods_in.update_repair_card(receipt, Decimal("1.5"), "地弹簧油封", "更换油封")
+    goods_in.update_repair_card(receipt, Decimal("1.5"), "地弹簧油封", "更换油封", by=rep)
     with pytest.raises(DomainError):
         goods_in.hand_back(receipt, "  ", rep)
     goods_in.hand_back(receipt, "王璟燊", rep)
@@ -69,11 +80,11 @@ def test_goods_receipt_is_void_after_return(ctx):
     with pytest.raises(DomainError):
         goods_in.hand_back(receipt, "王璟燊", rep)
     with pytest.raises(DomainError):
-        goods_in.update_repair_card(receipt, Decimal("2"), None, None)
+        goods_in.update_repair_card(receipt, Decimal("2"), None, None, by=rep)
 
 
 def test_goods_pages_are_scoped_to_the_branch(app, client, auth):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         receipt = goods_in.take_in(factories.ticket(), "淋浴房拉手", None,
                                    factories.employee("30001"))
         receipt_id, number = receipt.id, receipt.number
@@ -95,7 +106,7 @@ def test_goods_pages_are_scoped_to_the_branch(app, client, auth):
 def test_appointment_booking_page(app, client, auth):
     from portal.timeutil import to_local
 
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         number = factories.ticket().number
     auth.login("30001")
     token = auth.csrf_token(f"/stores/tickets/{number}")
@@ -111,3 +122,58 @@ def test_appointment_booking_page(app, client, auth):
     assert good.status_code == 302
     week = client.get(f"/stores/appointments?week={start.date().isoformat()}")
     assert number in week.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- duties
+
+
+@pytest.mark.parametrize("employee_no", ["30003", "60001"])  # technician, service manager
+def test_only_the_store_desk_books_appointments_and_takes_goods_in(ctx, employee_no):
+    outsider = factories.employee(employee_no)
+    ticket = factories.ticket()
+    with pytest.raises(TransitionRefused):
+        appointments.book(ticket, *_slot(24), None, None, outsider)
+    with pytest.raises(TransitionRefused):
+        goods_in.take_in(ticket, "拉手", None, outsider)
+    rep = factories.employee("30001")
+    booked = appointments.book(ticket, *_slot(24), None, None, rep)
+    receipt = goods_in.take_in(ticket, "拉手", None, rep)
+    for verb in (lambda: appointments.mark(booked, AppointmentStatus.NO_SHOW, outsider),
+                 lambda: appointments.reschedule(booked, *_slot(30), None, by=outsider),
+                 lambda: goods_in.update_repair_card(receipt, Decimal(1), None, None,
+                                                     by=outsider),
+                 lambda: goods_in.hand_back(receipt, "客户", outsider)):
+        with pytest.raises(TransitionRefused):
+            verb()
+    assert booked.status == AppointmentStatus.BOOKED and not receipt.void
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoreTask)) == 0
+
+
+def test_the_service_manager_reads_but_cannot_book_or_take_goods_in(app):
+    with app.app_context(), uow.transaction():
+        ticket = factories.ticket()
+        number = ticket.number
+        receipt_id = goods_in.take_in(ticket, "淋浴房拉手", None, factories.employee("30001")).id
+        appointment_id = appointments.book(ticket, *_slot(24), None, None,
+                                           factories.employee("30001")).id
+    client = app.test_client()
+    manager = Auth(client)
+    manager.login("60001")
+    page = client.get(f"/stores/tickets/{number}").get_data(as_text=True)
+    assert page and 'data-testid="appointment-form"' not in page
+    assert f"/stores/tickets/{number}/goods" not in page
+    assert f"/appointments/{appointment_id}/outcome" not in page
+    receipt_page = client.get(f"/stores/goods/{receipt_id}").get_data(as_text=True)
+    assert 'data-testid="return-form"' not in receipt_page
+    token = manager.csrf_token("/stores/")
+    for path, data in ((f"/stores/tickets/{number}/goods", {"goods": "x"}),
+                       (f"/stores/goods/{receipt_id}/return",
+                        {"signature": "x", "confirm": "y"}),
+                       (f"/stores/goods/{receipt_id}/repair-card", {"repair_hours": "1"}),
+                       (f"/stores/appointments/{appointment_id}/outcome",
+                        {"outcome": "no_show"})):
+        assert client.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(GoodsReceipt)) == 1
+        assert db.session.get(Appointment, appointment_id).status == AppointmentStatus.BOOKED
+        assert db.session.get(GoodsReceipt, receipt_id).returned_at is None

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import ServiceItem, Ticket, TicketStatus
+from portal.services.core import uow
 from portal.services.stores import approvals
 from portal.services.tickets.lifecycle import transition
 from tests import factories
@@ -56,7 +57,7 @@ def _status(app, number: str) -> TicketStatus:
 @pytest.fixture
 def queue(app):
     """Two S4001 tickets waiting (the older first), one not needing approval, one at S4002."""
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         newer = _surveyed(ServiceItem.NEW_INSTALL, age_days=1).number
         older = _surveyed(ServiceItem.RELOCATE, age_days=3).number
         plain = _surveyed(ServiceItem.REPAIR).number
@@ -139,7 +140,7 @@ def test_request_hq_support_waits_for_the_reply_then_is_ready(app, queue):
     assert "需总部确认移机费用" in page
     assert _decide(supervisor, queue["older"], "request_hq", "再问一次").status_code == 409
 
-    with app.app_context():  # HQ answers through the hotline (相应部门回复)
+    with app.app_context(), uow.transaction():  # HQ answers through the hotline (相应部门回复)
         ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == queue["older"]))
         transition(ticket, "department_reply", factories.employee("20001"), "同意，按标准收费")
     page = supervisor.get("/stores/approvals").get_data(as_text=True)
@@ -175,3 +176,30 @@ def test_the_workspace_offers_the_same_decision(app, queue):
     assert 'data-action="approve"' in page and 'data-action="refuse"' in page
     rep_page = _signed_in(app, "30001").get(f"/stores/tickets/{queue['older']}")
     assert 'data-action="approve"' not in rep_page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("employee_no", ["30003", "60001"])  # technician, service manager
+def test_only_the_supervisor_decides(app, queue, employee_no):
+    client = _signed_in(app, employee_no)
+    assert client.get("/stores/approvals").status_code == 403
+    assert 'href="/stores/approvals"' not in client.get("/stores/").get_data(as_text=True)
+    assert _decide(client, queue["older"], "approve").status_code == 403
+    assert _status(app, queue["older"]) == TicketStatus.KCJS
+    page = client.get(f"/stores/tickets/{queue['older']}").get_data(as_text=True)
+    assert 'data-action="approve"' not in page
+
+
+def test_an_hq_reply_is_no_approval(app, queue):
+    """The supervisor asked HQ and HQ replied before the supervisor approved: the ticket is
+    shown as ready, with the reason it cannot be dispatched yet, and dispatch refuses it."""
+    supervisor = _signed_in(app, "30002")
+    assert _decide(supervisor, queue["older"], "request_hq", "需总部确认").status_code == 302
+    with app.app_context(), uow.transaction():
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == queue["older"]))
+        transition(ticket, "department_reply", factories.employee("20001"), "同意")
+    page = supervisor.get("/stores/approvals").get_data(as_text=True)
+    assert _rows(page, "approvals-ready") == [queue["older"]]
+    assert 'data-testid="not-ready"' in page
+    workspace = supervisor.get(f"/stores/tickets/{queue['older']}").get_data(as_text=True)
+    assert 'data-testid="dispatch-refusal"' in workspace
+    assert 'data-testid="dispatch-form"' not in workspace

@@ -5,20 +5,27 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from portal.extensions import db
 from portal.models import (
+    Dispatch,
     DispatchCategory,
     Employee,
     PermissionGroup,
     Priority,
+    Requisition,
+    ServiceItem,
     Ticket,
     TicketStatus,
+    Warranty,
     WorkLog,
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services.stores import dispatch, work_reports
+from portal.services.core import uow
+from portal.services.core.workflow import TransitionRefused
+from portal.services.stores import dispatch, estimates, reception, work_reports
 from portal.services.tickets.lifecycle import transition
 from portal.timeutil import to_local
 from tests import factories
@@ -50,6 +57,10 @@ def tomorrow_at(hour: int):
     return local_to_utc(datetime.combine(day, time(hour)))
 
 
+def _dispatches(ticket: Ticket) -> list[Dispatch]:
+    return list(db.session.scalars(sa.select(Dispatch).where(Dispatch.ticket_id == ticket.id)))
+
+
 def _draft(techs, hours="2", when=None, **kw) -> dispatch.DispatchDraft:
     return dispatch.DispatchDraft(category=DispatchCategory.MAINTENANCE,
                                   planned_date=when or utcnow() + timedelta(hours=1),
@@ -77,9 +88,8 @@ def test_over_booking_warns_and_needs_confirmation(ctx):
     with pytest.raises(dispatch.DispatchWarnings) as exc:
         dispatch.create_dispatch(second, _draft([tech], "3", when), boss)
     assert "9" in exc.value.message
-    db.session.rollback()
-    second = db.session.get(Ticket, second.id)
     assert second.status == TicketStatus.KCJS  # nothing half-written
+    assert _dispatches(second) == []
     dispatch.create_dispatch(second, _draft([tech], "3", when, confirm_warnings=True), boss)
     assert second.status == TicketStatus.DISPATCHED
 
@@ -111,10 +121,14 @@ def test_dispatch_in_the_past_is_refused(ctx):
     assert exc.value.field == "planned_date"
 
 
-def test_only_a_supervisor_dispatches(ctx):
-    with pytest.raises(DomainError):
-        dispatch.create_dispatch(_surveyed(), _draft([factories.employee("30003")]),
-                                 factories.employee("30001"))
+@pytest.mark.parametrize("employee_no", ["30001", "30003", "60001"])
+def test_only_a_supervisor_dispatches(ctx, employee_no):
+    """Store rep, technician and the service manager (who reads everything) lack the duty."""
+    ticket = _surveyed()
+    with pytest.raises(TransitionRefused):
+        dispatch.create_dispatch(ticket, _draft([factories.employee("30003")]),
+                                 factories.employee(employee_no))
+    assert ticket.status == TicketStatus.KCJS and _dispatches(ticket) == []
 
 
 def test_waiting_list_skips_tickets_needing_approval_and_puts_urgent_first(ctx):
@@ -149,7 +163,6 @@ def test_technician_day_start_log_finish(ctx):
     assert job in today or job in upcoming
     with pytest.raises(DomainError):  # no hours yet
         dispatch.finish_job(job, tech)
-    db.session.rollback()
     dispatch.start_job(job, tech)
     assert ticket.status == TicketStatus.IN_WORK
     with pytest.raises(DomainError) as exc:
@@ -163,11 +176,26 @@ def test_technician_day_start_log_finish(ctx):
 
 
 def test_someone_else_cannot_work_my_job(ctx):
+    """Only the assigned technician starts, logs and finishes: another technician of the
+    branch, the store rep and the supervisor who dispatched it are all refused."""
     tech = factories.employee("30003")
-    job = dispatch.create_dispatch(_surveyed(), _draft([tech]), factories.employee("30002"))
-    other = _technician("30008", "吴师傅")
-    with pytest.raises(DomainError):
-        dispatch.start_job(job, other)
+    ticket = _surveyed()
+    job = dispatch.create_dispatch(ticket, _draft([tech]), factories.employee("30002"))
+    others = [_technician("30008", "吴师傅"), factories.employee("30001"),
+              factories.employee("30002")]
+    for other in others:
+        with pytest.raises(TransitionRefused):
+            dispatch.start_job(job, other)
+    assert ticket.status == TicketStatus.DISPATCHED and job.started_at is None
+    dispatch.start_job(job, tech)
+    dispatch.log_work(job, tech, Decimal("1"), None, None)
+    for other in others:
+        with pytest.raises(TransitionRefused):
+            dispatch.log_work(job, other, Decimal("1"), None, None)
+        with pytest.raises(TransitionRefused):
+            dispatch.finish_job(job, other)
+    assert ticket.status == TicketStatus.IN_WORK and job.finished_at is None
+    assert [log.technician_id for log in job.work_logs] == [tech.id]
 
 
 def test_daily_and_weekly_reports_sum_hours(ctx):
@@ -187,7 +215,7 @@ def test_daily_and_weekly_reports_sum_hours(ctx):
 
 
 def test_dispatch_form_and_board_pages(app, client, auth):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         number = _surveyed(short_text="网页派工").number
         tech_id = factories.employee("30003").id
     auth.login("30002")
@@ -223,7 +251,7 @@ def test_work_waits_while_additional_work_awaits_the_customer(ctx, monkeypatch):
     monkeypatch.setattr(dispatch.estimates, "awaiting_customer", lambda t: pending)
     with pytest.raises(DomainError):
         dispatch.start_job(job, tech)
-    db.session.rollback()
+    assert ticket.status == TicketStatus.DISPATCHED
     monkeypatch.setattr(dispatch.estimates, "awaiting_customer", lambda t: None)
     dispatch.start_job(job, tech)
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.IN_WORK
@@ -262,3 +290,172 @@ def test_dispatch_with_a_parts_requisition(ctx):
 ])
 def test_skill_matching_reads_free_text_skills(skills, category, fits):
     assert dispatch.has_skill(Employee(skills=skills), category) is fits
+
+
+# --------------------------------------------------------------------------- bypasses (issue 10)
+
+
+def _item(code: str):
+    from portal.models import PriceItem
+
+    return db.session.scalar(sa.select(PriceItem).where(PriceItem.code == code))
+
+
+def _approved_estimate(ticket: Ticket, days: int = 3):
+    from portal.models import PaymentMethod
+
+    rep = factories.employee("30001")
+    estimate = estimates.start(ticket, rep)
+    estimates.add_price_line(estimate, _item("AZ-001"), Decimal("1"), by=rep)
+    estimates.update_header(estimate, estimates.EstimateHeader(
+        promised_at=utcnow() + timedelta(days=days), payment_method=PaymentMethod.CASH), by=rep)
+    estimates.approve(estimate, "周先生", None, rep)
+    return estimate
+
+
+def _form_data(number: str, token: str, tech_id: int) -> dict:
+    return {"csrf_token": token, "category": "2", "priority": "normal",
+            "planned_date": to_local(tomorrow_at(10)).strftime("%Y-%m-%dT%H:%M"),
+            "technician_ids": str(tech_id), "planned_hours": "1.5"}
+
+
+def test_the_generic_step_form_cannot_dispatch_but_the_dispatch_form_does(app, client, auth):
+    """派工 via /hotline/.../transition moved a ticket with no dispatch and no technician."""
+    with app.app_context(), uow.transaction():
+        ticket = _surveyed(short_text="绕过派工")
+        number, version, tech_id = ticket.number, ticket.version, factories.employee("30003").id
+    auth.login("30002")
+    page = client.get(f"/stores/tickets/{number}").get_data(as_text=True)
+    assert 'data-action="dispatch"' not in page  # no generic button next to the real form
+    token = auth.csrf_token(f"/stores/tickets/{number}")
+    generic = client.post(f"/hotline/tickets/{number}/transition", data={
+        "csrf_token": token, "action": "dispatch", "version": str(version), "remark": ""})
+    assert generic.status_code == 409
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+        assert ticket.status == TicketStatus.KCJS and _dispatches(ticket) == []
+        assert [e.action for e in ticket.events] == ["create", "survey_done"]
+    booked = client.post(f"/stores/tickets/{number}/dispatch",
+                         data=_form_data(number, token, tech_id))
+    assert booked.status_code == 302
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+        (job,) = _dispatches(ticket)
+        assert ticket.status == TicketStatus.DISPATCHED and ticket.events[-1].action == "dispatch"
+        assert [(a.employee_id, a.role.value) for a in job.assignments] == [
+            (tech_id, "technician")]
+
+
+def test_the_generic_step_form_cannot_start_or_finish_the_work(app, client, auth):
+    """start_work / finish_work belong to the assigned technician's My jobs page."""
+    with app.app_context(), uow.transaction():
+        ticket = _surveyed()
+        tech = factories.employee("30003")
+        job = dispatch.create_dispatch(ticket, _draft([tech]), factories.employee("30002"))
+        number, job_id = ticket.number, job.id
+    auth.login("30001")
+    token = auth.csrf_token(f"/stores/tickets/{number}")
+    with app.app_context():
+        version = db.session.scalar(sa.select(Ticket.version).where(Ticket.number == number))
+    for action in ("start_work", "finish_work"):
+        answer = client.post(f"/hotline/tickets/{number}/transition", data={
+            "csrf_token": token, "action": action, "version": str(version), "remark": ""})
+        assert answer.status_code == 409, action
+    assert client.post(f"/stores/jobs/{job_id}/start",
+                       data={"csrf_token": token}).status_code == 403  # no job.work
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+        assert ticket.status == TicketStatus.DISPATCHED
+        assert db.session.get(Dispatch, job_id).started_at is None
+        assert [e.action for e in ticket.events][-1] == "dispatch"
+
+
+def test_approval_items_answered_by_hq_are_not_dispatched_unapproved(ctx):
+    """新机安装 went request_hq → department_reply → ZBHF and was dispatched unapproved."""
+    from portal.services.stores import approvals
+    from tests import test_warehouse_factories as wf
+
+    spring = wf.part(part_no="PJ-902", name="玻璃门地弹簧")
+    wf.stock_in(spring, 5)
+    boss = factories.employee("30002")
+    ticket = _surveyed(service_item=ServiceItem.NEW_INSTALL)
+    approvals.decide(ticket, "request_hq", boss, "需总部确认")
+    transition(ticket, "department_reply", factories.employee("20001"), "同意")
+    assert ticket.status == TicketStatus.ZBHF
+    events = len(ticket.events)
+    with pytest.raises(TransitionRefused) as refused:
+        dispatch.create_dispatch(ticket, _draft([factories.employee("30003")],
+                                                parts=[(spring, Decimal(1))]), boss)
+    assert refused.value.status == 409
+    assert refused.value.message == dispatch.dispatch_refusal(ticket, boss)
+    assert ticket.status == TicketStatus.ZBHF and len(ticket.events) == events
+    assert _dispatches(ticket) == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Requisition)) == 0
+
+    # The same path with the supervisor's approval first dispatches.
+    approved = _surveyed(service_item=ServiceItem.NEW_INSTALL)
+    approvals.decide(approved, "approve", boss, None)
+    approvals.decide(approved, "request_hq", boss, "需总部确认")
+    transition(approved, "department_reply", factories.employee("20001"), "同意")
+    dispatch.create_dispatch(approved, _draft([factories.employee("30003")]), boss)
+    assert approved.status == TicketStatus.DISPATCHED
+
+
+def test_paid_work_is_not_dispatched_before_the_customer_approves_the_estimate(ctx):
+    rep, boss = factories.employee("30001"), factories.employee("30002")
+    ticket = factories.ticket()
+    reception.record_reception(ticket, reception.ReceptionInput("更换地弹簧", Warranty.OUT), rep,
+                               survey_done=True)
+    with pytest.raises(TransitionRefused) as refused:
+        dispatch.create_dispatch(ticket, _draft([factories.employee("30003")]), boss)
+    assert refused.value.message == dispatch.dispatch_refusal(ticket, boss)
+    assert ticket.status == TicketStatus.KCJS and _dispatches(ticket) == []
+    _approved_estimate(ticket)
+    assert dispatch.dispatch_refusal(ticket, boss) is None
+    dispatch.create_dispatch(ticket, _draft([factories.employee("30003")]), boss)
+    assert ticket.status == TicketStatus.DISPATCHED
+
+
+def test_the_dispatch_form_tells_the_supervisor_why_not(app, client, auth):
+    with app.app_context(), uow.transaction():
+        ticket = factories.ticket()
+        reception.record_reception(ticket, reception.ReceptionInput("更换地弹簧", Warranty.OUT),
+                                   factories.employee("30001"), survey_done=True)
+        number, tech_id = ticket.number, factories.employee("30003").id
+        why = dispatch.dispatch_refusal(ticket, factories.employee("30002"))
+    auth.login("30002")
+    page = client.get(f"/stores/tickets/{number}").get_data(as_text=True)
+    assert 'data-testid="dispatch-refusal"' in page and 'data-testid="dispatch-form"' not in page
+    token = auth.csrf_token(f"/stores/tickets/{number}")
+    answer = client.post(f"/stores/tickets/{number}/dispatch",
+                         data=_form_data(number, token, tech_id))
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and 'data-testid="dispatch-form"' in html
+    assert 'id="note-err"' in html and str(escape(why)) in html
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+        assert ticket.status == TicketStatus.KCJS and _dispatches(ticket) == []
+
+
+def test_finish_waits_while_additional_work_awaits_the_customer(ctx):
+    """追加: the technician cannot hand over to QA what the customer has not approved."""
+    rep, tech = factories.employee("30001"), factories.employee("30003")
+    ticket = factories.ticket()
+    reception.record_reception(ticket, reception.ReceptionInput("更换地弹簧", Warranty.OUT), rep,
+                               survey_done=True)
+    first = _approved_estimate(ticket)
+    job = dispatch.create_dispatch(ticket, _draft([tech]), factories.employee("30002"))
+    dispatch.start_job(job, tech)
+    dispatch.log_work(job, tech, Decimal("2"), None, "发现门框变形")
+    second = estimates.add_work(first, rep)
+    estimates.add_free_line(second, estimates.LineKind.LABOUR, "校正门框", Decimal(1),
+                            Decimal(80), by=rep)
+    with pytest.raises(TransitionRefused) as refused:
+        dispatch.finish_job(job, tech, "完工")
+    assert "2" in refused.value.message
+    assert ticket.status == TicketStatus.IN_WORK and job.finished_at is None
+    estimates.update_header(second, estimates.EstimateHeader(
+        promised_at=utcnow() + timedelta(days=5), payment_method=first.payment_method), by=rep)
+    estimates.approve(second, "周先生", None, rep)
+    dispatch.finish_job(job, tech, "完工")
+    assert ticket.status == TicketStatus.QA_PENDING and job.finished_at is not None

@@ -19,9 +19,10 @@ from portal.models import (
     Warranty,
 )
 from portal.services import DomainError
+from portal.services.core import uow
+from portal.services.core.workflow import StaleRecord, TransitionRefused
 from portal.services.stores import reception as service
 from portal.services.stores.reception import InspectionLineInput, ReceptionInput
-from portal.services.tickets.lifecycle import StaleTicket, TransitionRefused
 from tests import factories
 from tests.conftest import Auth
 from tests.webforms import form_fields
@@ -36,7 +37,7 @@ def _signed_in(app, employee_no: str):
 @pytest.fixture
 def number(app) -> str:
     """A new ticket at branch S4001 (上海), as its number."""
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         return factories.ticket(long_text="淋浴房玻璃门关不严，合页松动").number
 
 
@@ -96,7 +97,7 @@ def test_reception_with_survey_done_writes_both_or_nothing(ctx, setup):
     if setup == "stale_form":
         version -= 1
     before = ticket.status
-    with pytest.raises((TransitionRefused, StaleTicket)):
+    with pytest.raises((TransitionRefused, StaleRecord)):
         service.record_reception(ticket, ReceptionInput("新的诉求", Warranty.OUT), rep,
                                  survey_done=True, expected_version=version)
     db.session.expire_all()
@@ -108,7 +109,7 @@ def test_a_failed_survey_leaves_the_earlier_reception_as_it_was(ctx):
     ticket = factories.ticket()
     rep = factories.employee("30001")
     service.record_reception(ticket, ReceptionInput("原诉求", Warranty.IN), rep)
-    with pytest.raises(StaleTicket):
+    with pytest.raises(StaleRecord):
         service.record_reception(ticket, ReceptionInput("改过的诉求", Warranty.OUT), rep,
                                  survey_done=True, expected_version=ticket.version + 5)
     db.session.expire_all()
@@ -128,7 +129,7 @@ def test_reception_can_be_corrected_until_the_ticket_is_closed(ctx):
 
     ticket.status = TicketStatus.CLOSED
     db.session.commit()
-    with pytest.raises(service.TicketClosed):
+    with pytest.raises(TransitionRefused):
         service.record_reception(ticket, ReceptionInput("再改", Warranty.IN), rep)
 
 
@@ -217,15 +218,15 @@ def test_confirmed_report_is_read_only(ctx):
     report = service.save_inspection(ticket, _lines(l3=scratched) + [handle], rep)
     assert not report.ok and report.lines[3].problem_points == [ProblemPoint.SCRATCHED,
                                                                ProblemPoint.WORN]
-    with pytest.raises(service.InspectionLocked):  # one unconfirmed report at a time
+    with pytest.raises(TransitionRefused):  # one unconfirmed report at a time
         service.save_inspection(ticket, _lines(), rep)
 
-    service.confirm_inspection(report, "周先生")
+    service.confirm_inspection(report, "周先生", by=rep)
     assert report.customer_name == "周先生" and report.confirmed_at is not None
-    with pytest.raises(service.InspectionLocked):
+    with pytest.raises(TransitionRefused):
         service.save_inspection(ticket, _lines(), rep, report)
-    with pytest.raises(service.InspectionLocked):
-        service.confirm_inspection(report, "别人")
+    with pytest.raises(TransitionRefused):
+        service.confirm_inspection(report, "别人", by=rep)
     db.session.expire_all()
     assert db.session.get(Inspection, report.id).customer_name == "周先生"
     # After confirmation a new report may be started (e.g. when the goods come back).
@@ -326,7 +327,7 @@ def test_walk_in_finds_the_customer_and_shows_their_open_tickets(app, number):
 
 
 def test_walk_in_ticket_needs_a_short_description(app):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         customer_id = factories.customer(name="孙女士").id
     rep = _signed_in(app, "30001")
     page = rep.get(f"/stores/reception/new?customer={customer_id}").get_data(as_text=True)
@@ -336,3 +337,41 @@ def test_walk_in_ticket_needs_a_short_description(app):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
         assert db.session.get(Customer, customer_id) is not None
+
+
+# --------------------------------------------------------------------------- duties
+
+
+@pytest.mark.parametrize("employee_no", ["30003", "60001"])  # technician, service manager
+def test_reception_and_inspection_need_the_reception_duty(ctx, employee_no):
+    outsider = factories.employee(employee_no)
+    ticket = factories.ticket()
+    with pytest.raises(TransitionRefused):
+        service.record_reception(ticket, ReceptionInput("门关不严", Warranty.IN), outsider,
+                                 survey_done=True)
+    with pytest.raises(TransitionRefused):
+        service.save_inspection(ticket, _lines(), outsider)
+    report = service.save_inspection(ticket, _lines(), factories.employee("30001"))
+    with pytest.raises(TransitionRefused):
+        service.confirm_inspection(report, "周先生", by=outsider)
+    assert ticket.status == TicketStatus.TZJL and _receptions() == 0
+    assert report.confirmed_at is None
+
+
+@pytest.mark.parametrize("employee_no", ["30003", "60001"])
+def test_the_workspace_offers_no_reception_forms_without_the_duty(app, number, employee_no):
+    client = _signed_in(app, employee_no)
+    page = client.get(f"/stores/tickets/{number}").get_data(as_text=True)
+    assert 'data-testid="reception-section"' in page  # the facts are there to read
+    assert 'data-testid="reception-form"' not in page
+    assert 'data-testid="new-inspection"' not in page
+    assert 'href="/stores/reception/new"' not in page  # the walk-in counter's menu link
+    assert client.get(f"/stores/tickets/{number}/reception").status_code == 403
+    assert client.get("/stores/reception/new").status_code == 403
+    token = Auth(client).csrf_token("/stores/")
+    answer = client.post(f"/stores/tickets/{number}/reception", data={
+        "csrf_token": token, "reception-request": "x", "reception-warranty": "in",
+        "reception-survey_done": "y"})
+    assert answer.status_code == 403
+    with app.app_context():
+        assert _receptions() == 0 and _ticket(number).status == TicketStatus.TZJL

@@ -26,6 +26,7 @@ from portal.models import (
     WorkLog,
 )
 from portal.models.base import utcnow
+from portal.services.core import uow
 from portal.services.tickets.lifecycle import transition
 from portal.timeutil import to_local
 from tests import factories
@@ -50,7 +51,7 @@ def _set_up(app, category: str = "装饰玻璃") -> dict:
     """Through the services: a 上海 customer with a product, its ticket (→ S4001), and a part
     in the catalogue with 10 in stock in W01; plus the ids the page's forms carry.
     """
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         customer = factories.customer(name="顾晓雯", phone_mobile="13817726655")
         product = factories.product(customer, serial="SN-ST-20261125", model="YH-G12",
                                     category=category)
@@ -66,8 +67,7 @@ def _set_up(app, category: str = "装饰玻璃") -> dict:
                   "branch": ticket.branch.code, "prices": prices,
                   "technician": factories.employee("30003").id,
                   "technician_name": factories.employee("30003").name}
-        db.session.remove()
-        return result
+    return result
 
 
 def _ticket_state(app, ticket_id: int) -> dict:
@@ -307,9 +307,8 @@ def test_store_job_from_queue_to_quality_check_and_other_branch_cannot_see_it(ap
 def test_glass_installer_is_dispatched_to_a_decorative_glass_job_without_a_skill_warning(
         app, page: Page):
     job = _set_up(app, category="装饰玻璃")  # as the demo's products (portal/demo.py PRODUCTS)
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         transition(db.session.get(Ticket, job["id"]), "survey_done", factories.employee("30001"))
-        db.session.remove()
     number = job["number"]
 
     _signed_in(page, "30002", app.config["DEMO_PASSWORD"])

@@ -11,6 +11,7 @@ from portal.blueprints.stores.common import (
     branch_choices,
     chosen_day,
     current_branch,
+    show_error,
     week_start,
 )
 from portal.blueprints.stores.forms_work import AppointmentForm, AppointmentOutcomeForm
@@ -20,10 +21,12 @@ from portal.models import Appointment, Employee, StoreTask, Ticket
 from portal.services import DomainError
 from portal.services.stores import appointments, dispatch
 from portal.timeutil import local_to_utc
-from portal.web.guards import ensure_visible, permission_required
+from portal.web.args import version_of
+from portal.web.guards import permission_required
+from portal.web.loaders import scoped_or_404
 from portal.web.rendering import render
 
-NAV_LINKS.append(("stores.calendar", _l("Appointments"), "stores.view"))
+NAV_LINKS.append(("stores.calendar", _l("Appointments")))
 
 
 def appointment_form(ticket: Ticket, formdata=None) -> AppointmentForm:
@@ -36,74 +39,71 @@ def appointment_form(ticket: Ticket, formdata=None) -> AppointmentForm:
 
 @workspace_context
 def _appointment_section(ticket, work):
+    if not current_user.can("appointment.book"):
+        return {}
     return {"appointment_form": appointment_form(ticket),
             "outcome_form": AppointmentOutcomeForm(formdata=None)}
 
 
+def _technician(form: AppointmentForm) -> Employee | None:
+    return db.session.get(Employee, form.technician_id.data) if form.technician_id.data \
+        else None
+
+
+def _form_page(ticket: Ticket, form: AppointmentForm, status: int = 400):
+    return render_workspace(ticket, status, appointment_form=form,
+                            outcome_form=AppointmentOutcomeForm(formdata=None))
+
+
 @bp.post("/tickets/<number>/appointments")
-@permission_required("stores.view")
+@permission_required("appointment.book")
 def book_appointment(number: str):
     ticket = load_ticket(number)
     form = appointment_form(ticket, request.form)
-    if form.validate_on_submit():
-        technician = db.session.get(Employee, form.technician_id.data or 0)
-        try:
-            appointments.book(ticket, local_to_utc(form.starts_at.data),
-                              local_to_utc(form.ends_at.data), technician, form.note.data,
-                              current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "note").errors.append(exc.message)
-        else:
-            flash(_("Appointment booked."), "success")
-            return redirect(url_for("stores.ticket_workspace", number=ticket.number))
-    return render_workspace(ticket, 400, appointment_form=form,
-                            outcome_form=AppointmentOutcomeForm(formdata=None))
-
-
-def _appointment(appointment_id: int) -> Appointment:
-    appointment = db.get_or_404(Appointment, appointment_id)
-    ensure_visible(current_user, appointment.branch_id)
-    return appointment
+    if not form.validate_on_submit():
+        return _form_page(ticket, form)
+    try:
+        appointments.book(ticket, local_to_utc(form.starts_at.data),
+                          local_to_utc(form.ends_at.data), _technician(form), form.note.data,
+                          current_user)
+    except DomainError as exc:
+        return _form_page(ticket, form, show_error(form, exc, fallback="note"))
+    flash(_("Appointment booked."), "success")
+    return redirect(url_for("stores.ticket_workspace", number=ticket.number))
 
 
 @bp.post("/appointments/<int:appointment_id>/reschedule")
-@permission_required("stores.view")
+@permission_required("appointment.book")
 def reschedule_appointment(appointment_id: int):
-    appointment = _appointment(appointment_id)
+    appointment = scoped_or_404(Appointment, appointment_id)
     ticket = appointment.ticket
     form = appointment_form(ticket, request.form)
-    if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
-        try:
-            appointments.reschedule(appointment, local_to_utc(form.starts_at.data),
-                                    local_to_utc(form.ends_at.data),
-                                    db.session.get(Employee, form.technician_id.data or 0),
-                                    expected_version=version)
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "note").errors.append(exc.message)
-        else:
-            flash(_("Appointment moved."), "success")
-            return redirect(url_for("stores.ticket_workspace", number=ticket.number))
-    return render_workspace(ticket, 400, appointment_form=form,
-                            outcome_form=AppointmentOutcomeForm(formdata=None))
+    if not form.validate_on_submit():
+        return _form_page(ticket, form)
+    try:
+        appointments.reschedule(appointment, local_to_utc(form.starts_at.data),
+                                local_to_utc(form.ends_at.data), _technician(form),
+                                by=current_user, expected_version=version_of(form.version.data))
+    except DomainError as exc:
+        return _form_page(ticket, form, show_error(form, exc, fallback="note"))
+    flash(_("Appointment moved."), "success")
+    return redirect(url_for("stores.ticket_workspace", number=ticket.number))
 
 
 @bp.post("/appointments/<int:appointment_id>/outcome")
-@permission_required("stores.view")
+@permission_required("appointment.book")
 def appointment_outcome(appointment_id: int):
-    appointment = _appointment(appointment_id)
+    appointment = scoped_or_404(Appointment, appointment_id)
+    number = appointment.ticket.number
     form = AppointmentOutcomeForm()
     if form.validate_on_submit():
         try:
             appointments.mark(appointment, form.outcome.data, current_user)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            show_error(None, exc)  # a redirect after a refusal commits nothing
         else:
             flash(_("Appointment: %(status)s.", status=appointment.status.label), "success")
-    return redirect(url_for("stores.ticket_workspace", number=appointment.ticket.number))
+    return redirect(url_for("stores.ticket_workspace", number=number))
 
 
 @bp.get("/appointments")
@@ -117,13 +117,12 @@ def calendar():
 
 
 @bp.post("/tasks/<int:task_id>/done")
-@permission_required("stores.view")
+@permission_required("appointment.book")
 def complete_task(task_id: int):
-    task = db.get_or_404(StoreTask, task_id)
-    ensure_visible(current_user, task.branch_id)
+    task = scoped_or_404(StoreTask, task_id)
     try:
         appointments.complete_task(task, current_user)
     except DomainError as exc:
-        flash(exc.message, "error")
+        show_error(None, exc)
     return redirect(url_for("stores.calendar"))
 

@@ -12,24 +12,26 @@ from flask_login import current_user
 from portal.blueprints.hotline.forms import TransitionForm
 from portal.blueprints.stores import NAV_LINKS, bp
 from portal.blueprints.stores.workspace import load_ticket
-from portal.extensions import db
 from portal.models import Ticket
 from portal.services import DomainError
-from portal.services.stores import approvals
+from portal.services.core import uow
+from portal.services.stores import approvals, dispatch
+from portal.web.args import version_of
 from portal.web.guards import permission_required
 from portal.web.rendering import render, wants_fragment
 
-NAV_LINKS.append(("stores.approvals_queue", _l("Approvals"), "stores.supervise"))
+NAV_LINKS.append(("stores.approvals_queue", _l("Approvals")))
 
 
 @bp.context_processor
 def _approval_helpers():
     return {"waiting_since": approvals.waiting_since,
-            "queue_actions": lambda ticket: approvals.actions_for(ticket, current_user)}
+            "queue_actions": lambda ticket: approvals.actions_for(ticket, current_user),
+            "dispatch_refusal": lambda ticket: dispatch.dispatch_refusal(ticket, current_user)}
 
 
 @bp.get("/approvals")
-@permission_required("stores.supervise")
+@permission_required("ticket.approve")
 def approvals_queue():
     return _queue_page()
 
@@ -40,15 +42,15 @@ def _queue_page(status: int = 200, problem: dict | None = None):
 
 
 @bp.post("/approvals/<number>")
-@permission_required("stores.supervise")
+@permission_required("ticket.approve")
 def approval_decide(number: str):
     ticket = load_ticket(number)
     form = TransitionForm()
     if not form.validate_on_submit():
         return _refused(ticket, _("Please choose an action."), form, 400)
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
     try:
-        approvals.decide(ticket, form.action.data, current_user, form.remark.data, version)
+        approvals.decide(ticket, form.action.data, current_user, form.remark.data,
+                         version_of(form.version.data))
     except DomainError as exc:
         return _refused(ticket, exc.message, form, 400 if exc.field else exc.status)
     if wants_fragment():
@@ -59,9 +61,10 @@ def approval_decide(number: str):
 
 
 def _refused(ticket: Ticket, message: str, form: TransitionForm, status: int):
-    db.session.rollback()
+    uow.discard()
     problem = {ticket.id: (message, form.remark.data)}
     if wants_fragment():
         # htmx does not swap a 4xx answer, so the row that explains the refusal comes as 200.
+        # Nothing was written (discarded above); the uow commits nothing new.
         return render("stores/approvals/_row.html", t=ticket, decided=False, problem=problem)
     return _queue_page(status, problem)

@@ -7,21 +7,27 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.stores import NAV_LINKS, bp
-from portal.blueprints.stores.common import branch_choices, chosen_day, current_branch
+from portal.blueprints.stores.common import (
+    branch_choices,
+    chosen_day,
+    current_branch,
+    show_error,
+)
 from portal.blueprints.stores.forms_work import DispatchForm
 from portal.blueprints.stores.workspace import load_ticket, render_workspace, workspace_context
 from portal.extensions import db
 from portal.models import Employee, OrgUnit, PermissionGroup
 from portal.models.base import utcnow
 from portal.services import DomainError
+from portal.services.core import uow
 from portal.services.stores import dispatch
 from portal.services.warehouse import requisitions
 from portal.timeutil import local_to_utc, to_local
 from portal.web.guards import permission_required
 from portal.web.rendering import render
 
-NAV_LINKS.append(("stores.dispatch_board", _l("Dispatch board"), "stores.supervise"))
-NAV_LINKS.append(("stores.dispatch_log", _l("Daily assignment log"), "stores.view"))
+NAV_LINKS.append(("stores.dispatch_board", _l("Dispatch board")))
+NAV_LINKS.append(("stores.dispatch_log", _l("Daily assignment log")))
 
 
 def dispatch_form(ticket, formdata=None) -> DispatchForm:
@@ -45,8 +51,13 @@ def dispatch_form(ticket, formdata=None) -> DispatchForm:
 
 @workspace_context
 def _dispatch_section(ticket, work):
-    if not current_user.can("stores.supervise"):
+    """The dispatch form, for the duty and a ticket at a step that leads to dispatch; when the
+    ticket's dispatch row refuses (approval, estimate), the reason instead of the form."""
+    if not current_user.can("dispatch.assign") or not dispatch.can_be_dispatched(ticket):
         return {}
+    refusal = dispatch.dispatch_refusal(ticket, current_user)
+    if refusal:
+        return {"dispatch_refusal": refusal}
     form = dispatch_form(ticket)
     form.planned_date.data = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
     hours = dispatch.estimated_hours(ticket)
@@ -56,7 +67,7 @@ def _dispatch_section(ticket, work):
 
 
 @bp.post("/tickets/<number>/dispatch")
-@permission_required("stores.supervise")
+@permission_required("dispatch.assign")
 def create_dispatch(number: str):
     ticket = load_ticket(number)
     form = dispatch_form(ticket, request.form)
@@ -74,18 +85,20 @@ def create_dispatch(number: str):
         draft.parts = dispatch.requisition_lines(form.requisition.data)
         booked = dispatch.create_dispatch(ticket, draft, current_user)
     except dispatch.DispatchWarnings as exc:
-        db.session.rollback()
+        uow.discard()
         return render_workspace(ticket, 409, dispatch_form=form, dispatch_warnings=exc.warnings)
     except DomainError as exc:
-        db.session.rollback()
-        getattr(form, exc.field or "note").errors.append(exc.message)
-        return render_workspace(ticket, exc.status, dispatch_form=form, dispatch_warnings=[])
+        # On the form the supervisor just filled in, whatever the reason (approval missing,
+        # paid work without an approved estimate, a technician of another branch …).
+        status = show_error(form, exc, fallback="note")
+        return render_workspace(ticket, status, dispatch_form=form, dispatch_warnings=[],
+                                dispatch_refusal=None)
     flash(_("Dispatched as %(number)s.", number=booked.number), "success")
     return redirect(url_for("stores.ticket_workspace", number=ticket.number))
 
 
 @bp.get("/dispatch")
-@permission_required("stores.supervise")
+@permission_required("dispatch.assign")
 def dispatch_board():
     day, branch = chosen_day(), current_branch()
     rows = dispatch.board(branch.id, day) if branch else []
@@ -105,7 +118,7 @@ def dispatch_log():
 
 
 @bp.post("/tickets/<number>/requisition-check")
-@permission_required("stores.supervise")
+@permission_required("dispatch.assign")
 def requisition_check(number: str):
     """Live stock for the parts typed into the dispatch form (库存状况), as the user types."""
     ticket = load_ticket(number)

@@ -7,12 +7,13 @@ the page comes back after the change (post/redirect/get), or with the refusal sh
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.stores import bp
+from portal.blueprints.stores.common import show_error
 from portal.blueprints.stores.forms_estimates import (
     ApproveForm,
     FreeLineForm,
@@ -21,20 +22,23 @@ from portal.blueprints.stores.forms_estimates import (
     PriceLineForm,
     VersionForm,
 )
-from portal.blueprints.stores.reception import local_now, show_error
-from portal.blueprints.stores.workspace import load_ticket, ticket_workspace
+from portal.blueprints.stores.reception import local_now
+from portal.blueprints.stores.workspace import load_ticket, render_workspace
 from portal.display import display
 from portal.extensions import db
 from portal.models import Estimate, PriceItem, ServiceOrder, Ticket
 from portal.services import DomainError
 from portal.services.stores import estimates as service
 from portal.timeutil import local_to_utc, to_local
+from portal.web.args import MAX_ID
 from portal.web.guards import permission_required
 from portal.web.rendering import render
 
 
 def _load(number: str, revision: int) -> tuple[Ticket, Estimate]:
     ticket = load_ticket(number)
+    if revision > MAX_ID:
+        abort(404)
     estimate = db.first_or_404(sa.select(Estimate).where(Estimate.ticket_id == ticket.id,
                                                          Estimate.revision == revision))
     return ticket, estimate
@@ -98,16 +102,15 @@ def _act(ticket: Ticket, estimate: Estimate, name: str, form, action: Callable,
 
 
 @bp.post("/tickets/<number>/estimates")
-@permission_required("stores.view")
+@permission_required("estimate.edit")
 def estimate_start(number: str):
     ticket = load_ticket(number)
     if not VersionForm().validate_on_submit():
-        return ticket_workspace(ticket.number), 400
+        return render_workspace(ticket, 400)
     try:
         estimate = service.start(ticket, current_user)
     except DomainError as exc:
-        flash(exc.message, "error")
-        return ticket_workspace(ticket.number), exc.status
+        return render_workspace(ticket, show_error(None, exc))
     return redirect(url_for("stores.estimate_detail", number=ticket.number,
                             revision=estimate.revision))
 
@@ -119,7 +122,7 @@ def estimate_detail(number: str, revision: int):
 
 
 @bp.post("/tickets/<number>/estimates/<int:revision>/header")
-@permission_required("stores.view")
+@permission_required("estimate.edit")
 def estimate_header(number: str, revision: int):
     ticket, estimate = _load(number, revision)
     return _act(ticket, estimate, "header_form", HeaderForm(prefix="header"),
@@ -127,44 +130,48 @@ def estimate_header(number: str, revision: int):
                     promised_at=local_to_utc(f.promised_at.data),
                     without_asking=f.without_asking.data,
                     payment_method=f.payment_method.data, note=f.note.data),
-                    expected_version=f.expected_version()),
+                    by=current_user, expected_version=f.expected_version()),
                 lambda _e: _("Estimate saved."))
 
 
 @bp.post("/tickets/<number>/estimates/<int:revision>/price-lines")
-@permission_required("stores.view")
+@permission_required("estimate.edit")
 def estimate_add_price_line(number: str, revision: int):
     ticket, estimate = _load(number, revision)
     return _act(ticket, estimate, "price_form", _price_choices(PriceLineForm(prefix="price")),
                 lambda f: service.add_price_line(
                     estimate, db.session.get(PriceItem, f.price_item_id.data or 0),
-                    f.quantity.data, expected_version=f.expected_version(),
+                    f.quantity.data, by=current_user, expected_version=f.expected_version(),
                     today=local_now().date()),
                 lambda line: _("Line added: %(text)s.", text=line.description), "lines")
 
 
 @bp.post("/tickets/<number>/estimates/<int:revision>/free-lines")
-@permission_required("stores.view")
+@permission_required("estimate.edit")
 def estimate_add_free_line(number: str, revision: int):
     ticket, estimate = _load(number, revision)
     return _act(ticket, estimate, "free_form", FreeLineForm(prefix="free"),
                 lambda f: service.add_free_line(
                     estimate, f.kind.data, f.description.data, f.quantity.data,
-                    f.unit_price.data, f.hours.data, expected_version=f.expected_version()),
+                    f.unit_price.data, f.hours.data, by=current_user,
+                    expected_version=f.expected_version()),
                 lambda line: _("Line added: %(text)s.", text=line.description), "lines")
 
 
 @bp.post("/tickets/<number>/estimates/<int:revision>/lines/<int:line_id>/delete")
-@permission_required("stores.view")
+@permission_required("estimate.edit")
 def estimate_remove_line(number: str, revision: int, line_id: int):
     ticket, estimate = _load(number, revision)
+    if line_id > MAX_ID:
+        abort(404)
     return _act(ticket, estimate, "remove_form", VersionForm(),
-                lambda f: service.remove_line(estimate, line_id, f.expected_version()),
+                lambda f: service.remove_line(estimate, line_id, by=current_user,
+                                              expected_version=f.expected_version()),
                 lambda _r: _("Line removed."), "lines")
 
 
 @bp.post("/tickets/<number>/estimates/<int:revision>/approve")
-@permission_required("stores.view")
+@permission_required("estimate.approve")
 def estimate_approve(number: str, revision: int):
     ticket, estimate = _load(number, revision)
     return _act(ticket, estimate, "approve_form", ApproveForm(prefix="approve"),
@@ -176,7 +183,7 @@ def estimate_approve(number: str, revision: int):
 
 
 @bp.post("/tickets/<number>/estimates/<int:revision>/add-work")
-@permission_required("stores.view")
+@permission_required("estimate.edit")
 def estimate_add_work(number: str, revision: int):
     ticket, estimate = _load(number, revision)
     return _act(ticket, estimate, "add_work_form", VersionForm(prefix="work"),
@@ -187,14 +194,17 @@ def estimate_add_work(number: str, revision: int):
 
 
 @bp.post("/tickets/<number>/orders/<int:order_id>/invoice")
-@permission_required("stores.view")
+@permission_required("estimate.approve")
 def order_invoice(number: str, order_id: int):
     ticket = load_ticket(number)
+    if order_id > MAX_ID:
+        abort(404)
     order = db.first_or_404(sa.select(ServiceOrder).where(ServiceOrder.id == order_id,
                                                           ServiceOrder.ticket_id == ticket.id))
     return _act(ticket, order.estimate, "invoice_form", InvoiceForm(prefix="invoice"),
                 lambda f: service.record_invoice(order, f.invoice_number.data,
                                                  f.invoiced_amount.data,
-                                                 local_to_utc(f.invoiced_at.data)),
+                                                 local_to_utc(f.invoiced_at.data),
+                                                 by=current_user),
                 lambda o: _("Invoice %(invoice)s recorded on service order %(order)s.",
                             invoice=o.invoice_number, order=o.number), "order")

@@ -13,6 +13,7 @@ from flask_login import current_user
 from portal.blueprints.hotline.forms import QuickCustomerForm
 from portal.blueprints.hotline.routes import fill_product_choices, form_values
 from portal.blueprints.stores import NAV_LINKS, bp
+from portal.blueprints.stores.common import show_error
 from portal.blueprints.stores.forms_reception import (
     WalkInTicketForm,
     customer_confirmation_form,
@@ -28,44 +29,16 @@ from portal.services.core import customers, masterdata
 from portal.services.stores import reception as service
 from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import local_to_utc, to_local
+from portal.web.args import parse_int
 from portal.web.guards import permission_required
 from portal.web.rendering import render, safe_next
 
-NAV_LINKS.append(("stores.walk_in", _l("Walk-in customer"), "stores.view"))
+NAV_LINKS.append(("stores.walk_in", _l("Walk-in customer")))
 
 
 def local_now():
     """Now as a wall-clock time in China: the default of a datetime-local input."""
     return to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def find_field(form, name: str | None):
-    """The form field a service error names: full name first (rows of a list), then short."""
-    if not name:
-        return None
-
-    def walk(fields):
-        for f in fields:
-            if f.name == name:
-                return f
-            if f.type in ("FieldList", "FormField"):
-                found = walk(f)
-                if found is not None:
-                    return found
-        return None
-
-    return walk(form) or next((f for f in form if f.short_name == name), None)
-
-
-def show_error(form, exc: DomainError) -> int:
-    """The service's refusal next to the field it concerns, else as a message; the status."""
-    db.session.rollback()  # whatever the service had pending is not to be saved
-    target = find_field(form, exc.field) if form is not None else None
-    if target is not None:
-        target.errors = [*target.errors, exc.message]
-        return 400
-    flash(exc.message, "error")
-    return exc.status
 
 
 def workspace_url(ticket: Ticket, anchor: str) -> str:
@@ -88,7 +61,7 @@ def _section_forms():
 
 
 @bp.route("/tickets/<number>/reception", methods=["GET", "POST"])
-@permission_required("stores.view")
+@permission_required("reception.record")
 def reception_edit(number: str):
     ticket = load_ticket(number)
     posted = request.method == "POST"
@@ -118,24 +91,30 @@ def _inspection(ticket: Ticket, inspection_id: int) -> Inspection:
 
 
 @bp.route("/tickets/<number>/inspections/new", methods=["GET", "POST"])
-@permission_required("stores.view")
+@permission_required("reception.record")
 def inspection_new(number: str):
     ticket = load_ticket(number)
     started = service.open_inspection(ticket)
     if started is not None:  # one report at a time: continue the one the customer has not seen
-        return redirect(url_for("stores.inspection_edit", number=ticket.number,
+        return redirect(url_for("stores.inspection_detail", number=ticket.number,
                                 inspection_id=started.id))
     return _save_inspection(ticket, None) if request.method == "POST" \
         else _inspection_page(ticket, None)
 
 
-@bp.route("/tickets/<number>/inspections/<int:inspection_id>", methods=["GET", "POST"])
+@bp.get("/tickets/<number>/inspections/<int:inspection_id>")
 @permission_required("stores.view")
+def inspection_detail(number: str, inspection_id: int):
+    """The report as it stands; its form and the customer's confirmation need the duty."""
+    ticket = load_ticket(number)
+    return _inspection_page(ticket, _inspection(ticket, inspection_id))
+
+
+@bp.post("/tickets/<number>/inspections/<int:inspection_id>")
+@permission_required("reception.record")
 def inspection_edit(number: str, inspection_id: int):
     ticket = load_ticket(number)
-    inspection = _inspection(ticket, inspection_id)
-    return _save_inspection(ticket, inspection) if request.method == "POST" \
-        else _inspection_page(ticket, inspection)
+    return _save_inspection(ticket, _inspection(ticket, inspection_id))
 
 
 def _save_inspection(ticket: Ticket, inspection: Inspection | None):
@@ -149,7 +128,7 @@ def _save_inspection(ticket: Ticket, inspection: Inspection | None):
         else:
             flash(_("Inspection report saved. The customer confirms it to complete it."),
                   "success")
-            return redirect(url_for("stores.inspection_edit", number=ticket.number,
+            return redirect(url_for("stores.inspection_detail", number=ticket.number,
                                     inspection_id=inspection.id))
     return _inspection_page(ticket, inspection, status, form=form)
 
@@ -163,7 +142,7 @@ def _inspection_page(ticket: Ticket, inspection: Inspection | None, status: int 
 
 
 @bp.post("/tickets/<number>/inspections/<int:inspection_id>/confirm")
-@permission_required("stores.view")
+@permission_required("reception.record")
 def inspection_confirm(number: str, inspection_id: int):
     ticket = load_ticket(number)
     inspection = _inspection(ticket, inspection_id)
@@ -172,7 +151,7 @@ def inspection_confirm(number: str, inspection_id: int):
     if form.validate_on_submit():
         try:
             service.confirm_inspection(inspection, form.customer_name.data,
-                                       local_to_utc(form.confirmed_at.data))
+                                       local_to_utc(form.confirmed_at.data), by=current_user)
         except DomainError as exc:
             status = show_error(form, exc)
         else:
@@ -186,8 +165,8 @@ def inspection_confirm(number: str, inspection_id: int):
 
 
 def _chosen_customer() -> Customer | None:
-    value = request.values.get("customer_id") or request.args.get("customer") or ""
-    return db.session.get(Customer, int(value)) if value.isdigit() else None
+    value = parse_int(request.values.get("customer_id") or request.args.get("customer"), 1)
+    return db.session.get(Customer, value) if value else None
 
 
 def _walk_in_page(status: int = 200, ticket_form=None, customer_form=None):
@@ -214,13 +193,13 @@ def _new_customer_form(q: str) -> QuickCustomerForm:
 
 
 @bp.get("/reception/new")
-@permission_required("stores.view")
+@permission_required("reception.record")
 def walk_in():
     return _walk_in_page()
 
 
 @bp.post("/reception/new/customer")
-@permission_required("stores.view")
+@permission_required("reception.record")
 def walk_in_customer():
     form = QuickCustomerForm()
     if not form.validate_on_submit():
@@ -231,7 +210,7 @@ def walk_in_customer():
 
 
 @bp.post("/reception/new/ticket")
-@permission_required("stores.view")
+@permission_required("reception.record")
 def walk_in_ticket():
     customer = _chosen_customer()
     if customer is None:

@@ -1,4 +1,4 @@
-from flask import current_app, request
+from flask import current_app
 from flask_login import current_user
 
 from portal.blueprints.stores import bp
@@ -8,6 +8,7 @@ from portal.models.base import utcnow
 from portal.services.stores import queue as store_queue
 from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import to_local
+from portal.web.args import page_arg
 from portal.web.guards import permission_required
 from portal.web.rendering import render
 
@@ -19,8 +20,7 @@ def index():
     branch = current_branch()
     filters = tickets.TicketFilters(open_only=True, sort="urgent",
                                     branch_id=branch.id if branch else None)
-    page = db.paginate(tickets.search_statement(filters, current_user),
-                       page=request.args.get("page", 1, type=int),
+    page = db.paginate(tickets.search_statement(filters, current_user), page=page_arg(),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     today = to_local(utcnow()).date()
     day = store_queue.today(branch.id, today) if branch else None

@@ -1,16 +1,15 @@
 """The store's view of one ticket: the whole timeline plus the branch's work on it."""
 
-import sqlalchemy as sa
 from flask_login import current_user
 
 from portal.blueprints.hotline.forms import TransitionForm
 from portal.blueprints.stores import bp
-from portal.extensions import db
 from portal.models import Ticket
 from portal.services.core.audit import history
 from portal.services.stores import workspace as store_workspace
 from portal.services.tickets import lifecycle as tickets
-from portal.web.guards import ensure_visible, permission_required
+from portal.web.guards import permission_required
+from portal.web.loaders import ticket_or_404
 from portal.web.rendering import render
 
 # Each section of the workspace may add its forms to the page: functions (ticket, work) → dict,
@@ -25,9 +24,7 @@ def workspace_context(func):
 
 def load_ticket(number: str) -> Ticket:
     """The ticket by number, or 404 — also for another branch's ticket (scoped, not revealed)."""
-    ticket = db.first_or_404(sa.select(Ticket).where(Ticket.number == number.upper()))
-    ensure_visible(current_user, ticket.branch_id)
-    return ticket
+    return ticket_or_404(number)
 
 
 @bp.get("/tickets/<number>")

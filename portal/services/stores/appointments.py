@@ -10,9 +10,9 @@ from portal.extensions import db
 from portal.models import Appointment, AppointmentStatus, Employee, StoreTask, Ticket
 from portal.models.base import utcnow
 from portal.services import DomainError
+from portal.services.core.workflow import TransitionRefused, flush
+from portal.services.stores.workflow import APPOINTMENT, OUTCOMES, require
 from portal.timeutil import local_day_end_utc, local_day_start_utc
-
-FOLLOW_UP_AFTER_NO_SHOW = timedelta(hours=4)
 
 
 def _check_slot(ticket: Ticket, starts_at: datetime, ends_at: datetime,
@@ -42,47 +42,37 @@ def _check_slot(ticket: Ticket, starts_at: datetime, ends_at: datetime,
 
 def book(ticket: Ticket, starts_at: datetime, ends_at: datetime, technician: Employee | None,
          note: str | None, by: Employee) -> Appointment:
+    require(by, "appointment.book")
     if not ticket.is_open:
-        raise DomainError(_("Appointments are only for open tickets."))
+        raise TransitionRefused(_("Appointments are only for open tickets."))
     _check_slot(ticket, starts_at, ends_at, technician)
     appointment = Appointment(ticket_id=ticket.id, branch_id=ticket.branch_id,
                               technician_id=technician.id if technician else None,
                               starts_at=starts_at, ends_at=ends_at, note=note, booked_by_id=by.id)
     db.session.add(appointment)
-    db.session.commit()
+    flush()
     return appointment
 
 
-def _booked(appointment: Appointment) -> None:
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise DomainError(_("This appointment is already %(status)s.",
-                            status=appointment.status.label))
-
-
 def reschedule(appointment: Appointment, starts_at: datetime, ends_at: datetime,
-               technician: Employee | None, expected_version: int | None = None) -> None:
-    _booked(appointment)
-    if expected_version is not None and expected_version != appointment.version:
-        raise DomainError(_("The appointment was changed by someone else. Reload and retry."))
+               technician: Employee | None, *, by: Employee,
+               expected_version: int | None = None) -> None:
+    """Move a booked slot; the same clash checks as booking, not counting itself."""
+    why = APPOINTMENT.refusal(appointment, "reschedule", by, via="reschedule")
+    if why:
+        raise TransitionRefused(why)
     _check_slot(appointment.ticket, starts_at, ends_at, technician, ignore_id=appointment.id)
-    appointment.starts_at, appointment.ends_at = starts_at, ends_at
-    appointment.technician_id = technician.id if technician else None
-    db.session.commit()
+    APPOINTMENT.apply(appointment, "reschedule", by, expected_version=expected_version,
+                      via="reschedule", starts_at=starts_at, ends_at=ends_at,
+                      technician=technician)
 
 
 def mark(appointment: Appointment, outcome: AppointmentStatus, by: Employee) -> None:
     """Done, cancelled, or no-show; a no-show leaves a follow-up task for the branch."""
-    _booked(appointment)
-    if outcome == AppointmentStatus.BOOKED:
-        raise DomainError(_("Choose what happened to the appointment."))
-    appointment.status = outcome
-    if outcome == AppointmentStatus.NO_SHOW:
-        db.session.add(StoreTask(
-            branch_id=appointment.branch_id, ticket_id=appointment.ticket_id,
-            text=_("Customer did not come to the appointment of %(when)s: call and rebook.",
-                   when=appointment.starts_at.strftime("%Y-%m-%d %H:%M")),
-            due_at=utcnow() + FOLLOW_UP_AFTER_NO_SHOW))
-    db.session.commit()
+    action = OUTCOMES.get(outcome)
+    if action is None:
+        raise DomainError(_("Choose what happened to the appointment."), field="outcome")
+    APPOINTMENT.apply(appointment, action, by)
 
 
 def week(branch_id: int, monday: date) -> list[Appointment]:
@@ -104,8 +94,10 @@ def open_tasks(branch_id: int) -> list[StoreTask]:
 
 
 def complete_task(task: StoreTask, by: Employee) -> None:
+    """A follow-up (call back, rebook) is done by whoever books the branch's appointments."""
+    require(by, "appointment.book")
     if task.done_at is not None:
-        raise DomainError(_("This task is already done."))
+        raise TransitionRefused(_("This task is already done."))
     task.done_at = utcnow()
     task.done_by_id = by.id
-    db.session.commit()
+    flush()

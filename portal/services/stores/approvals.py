@@ -4,7 +4,8 @@ Service items such as relocation or a new installation need the branch superviso
 decision after the survey (KCJS → ZGPZ approved / BPZ refused). The supervisor may ask HQ or
 another department for support first; the ticket then waits for their reply (ZBHF). The
 moves themselves are rows of the ticket's one transition table; this module only decides
-what the queue shows and which of those moves may be made from it.
+what the queue shows and which of those moves may be made from it. The table asks for the
+duty `ticket.approve`; dispatch stays refused until the approval is on the timeline.
 """
 
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Employee, Ticket, TicketStatus
-from portal.services import DomainError
 from portal.services.core.duties import scope_to_org
+from portal.services.core.workflow import TransitionRefused
 from portal.services.tickets import lifecycle as tickets
 
 QUEUE_ACTIONS = ("approve", "refuse", "request_hq")
@@ -53,12 +54,8 @@ def decide(ticket: Ticket, action: str, by: Employee, remark: str | None,
            expected_version: int | None = None) -> Ticket:
     """Approve, refuse (with a reason) or ask HQ for support (with a reason), from the queue."""
     if action not in QUEUE_ACTIONS:
-        raise DomainError(_("This action is not made from the approval queue."))
-    try:
-        return tickets.transition(ticket, action, by, remark, expected_version=expected_version)
-    except DomainError:
-        db.session.rollback()
-        raise
+        raise TransitionRefused(_("This action is not made from the approval queue."))
+    return tickets.transition(ticket, action, by, remark, expected_version=expected_version)
 
 
 def actions_for(ticket: Ticket, user: Employee) -> list:

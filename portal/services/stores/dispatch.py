@@ -30,8 +30,11 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core.numbering import next_number
+from portal.services.core.workflow import TransitionRefused, flush
 from portal.services.stores import estimates
+from portal.services.stores.workflow import require
 from portal.services.tickets import lifecycle as tickets
+from portal.services.tickets.workflow import TICKET
 from portal.services.warehouse import requisitions
 from portal.services.warehouse.stock import check_quantity
 from portal.timeutil import local_day_end_utc, local_day_start_utc, to_local
@@ -159,13 +162,30 @@ def has_skill(tech: Employee, product_category: str) -> bool:
     return any(s[:2] in product_category or product_category in s for s in skills)
 
 
+def can_be_dispatched(ticket: Ticket) -> bool:
+    """The ticket stands at a step that leads to dispatch (or re-dispatch after rework)."""
+    return TICKET.find(ticket, "dispatch") is not None
+
+
+def dispatch_refusal(ticket: Ticket, by: Employee) -> str | None:
+    """Why `by` may not dispatch the ticket now (the ticket table's dispatch row), or None.
+
+    The row asks for the duty dispatch.assign, a status ready for dispatch, the supervisor's
+    approval where the service item needs it, and an approved estimate for paid work.
+    """
+    return TICKET.refusal(ticket, "dispatch", by, via="dispatch")
+
+
 def create_dispatch(ticket: Ticket, draft: DispatchDraft, by: Employee) -> Dispatch:
     """Book the work and move the ticket to DISPATCHED, in one transaction.
 
-    Warnings (over-booking, missing skill) stop the booking until the supervisor confirms.
+    The ticket's dispatch step is asked first, so a refusal (approval missing, paid work
+    without an approved estimate) writes nothing. Warnings (over-booking, missing skill) stop
+    the booking until the supervisor confirms.
     """
-    if not by.can("stores.supervise"):
-        raise DomainError(_("Only the branch supervisor dispatches work."))
+    why = dispatch_refusal(ticket, by)
+    if why:
+        raise TransitionRefused(why)
     technicians, result = check(ticket, draft)
     if result.warnings and not draft.confirm_warnings:
         raise DispatchWarnings(result.warnings)
@@ -197,7 +217,7 @@ def create_dispatch(ticket: Ticket, draft: DispatchDraft, by: Employee) -> Dispa
         branch = db.session.get(OrgUnit, ticket.branch_id)
         requisitions.build_requisition(ticket, branch, warehouse_for(branch), draft.parts, by,
                                        remark=dispatch.number, approved=True)
-    tickets.transition(ticket, "dispatch", by, remark=draft.note)  # commits both
+    tickets.transition(ticket, "dispatch", by, remark=draft.note, via="dispatch")
     return dispatch
 
 
@@ -336,26 +356,35 @@ def my_jobs(technician: Employee, today: date) -> tuple[list[Dispatch], list[Dis
 
 
 def _assigned(dispatch: Dispatch, technician: Employee) -> None:
+    """Only a technician the job is assigned to works it, and only on the current booking."""
+    require(technician, "job.work")
     if not any(a.employee_id == technician.id and a.role == AssignmentRole.TECHNICIAN
                for a in dispatch.assignments):
-        raise DomainError(_("This job is not assigned to you."))
+        raise TransitionRefused(_("This job is not assigned to you."))
+    if not dispatch.active:
+        raise TransitionRefused(_("Dispatch %(number)s was replaced by a later one.",
+                                  number=dispatch.number))
 
 
 def _no_pending_additional_work(ticket: Ticket) -> None:
     """客户批准追加工作: work stops until the customer approves the new estimate revision."""
     pending = estimates.awaiting_customer(ticket)
     if pending is not None:
-        raise DomainError(_("Additional work (estimate revision %(rev)s) waits for the "
-                            "customer's approval; the work cannot go on yet.",
-                            rev=pending.revision))
+        raise TransitionRefused(_("Additional work (estimate revision %(rev)s) waits for the "
+                                  "customer's approval; the work cannot go on yet.",
+                                  rev=pending.revision))
 
 
 def start_job(dispatch: Dispatch, technician: Employee) -> None:
+    """The assigned technician starts: the ticket's start_work step (施工中)."""
     _assigned(dispatch, technician)
+    if dispatch.started_at is not None:
+        raise TransitionRefused(_("This job was already started."))
     ticket = db.session.get(Ticket, dispatch.ticket_id)
     _no_pending_additional_work(ticket)
+    tickets.transition(ticket, "start_work", technician, via="job")
     dispatch.started_at = utcnow()
-    tickets.transition(ticket, "start_work", technician)
+    flush()
 
 
 def log_work(dispatch: Dispatch, technician: Employee, hours: Decimal,
@@ -363,7 +392,7 @@ def log_work(dispatch: Dispatch, technician: Employee, hours: Decimal,
     """Hours (and parts) actually used, the basis of the daily work report (技术员工作日报表)."""
     _assigned(dispatch, technician)
     if dispatch.finished_at is not None:
-        raise DomainError(_("This job is finished; its hours can no longer change."))
+        raise TransitionRefused(_("This job is finished; its hours can no longer change."))
     if hours <= 0 or hours > 24:
         raise DomainError(_("Hours must be more than 0 and at most 24."), field="hours")
     if (hours * 4) % 1:
@@ -371,16 +400,18 @@ def log_work(dispatch: Dispatch, technician: Employee, hours: Decimal,
     log = WorkLog(dispatch=dispatch, technician_id=technician.id, work_date=utcnow(),
                   hours=hours, parts_used=parts_used, note=note)
     db.session.add(log)
-    db.session.commit()
+    flush()
     return log
 
 
 def finish_job(dispatch: Dispatch, technician: Employee, note: str | None = None) -> None:
-    """Finish: needs recorded hours; the ticket moves on to the quality check (待质检)."""
+    """Finish: needs recorded hours and no additional work waiting for the customer; the
+    ticket's finish_work step moves it on to the quality check (待质检)."""
     _assigned(dispatch, technician)
     if not dispatch.work_logs:
         raise DomainError(_("Record the hours worked before finishing."), field="hours")
     ticket = db.session.get(Ticket, dispatch.ticket_id)
     _no_pending_additional_work(ticket)
+    tickets.transition(ticket, "finish_work", technician, remark=note, via="job")
     dispatch.finished_at = utcnow()
-    tickets.transition(ticket, "finish_work", technician, remark=note)
+    flush()

@@ -22,7 +22,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.display import format_dt
 from portal.extensions import db
@@ -40,7 +39,8 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
-from portal.services.core.numbering import next_number
+from portal.services.core.workflow import TransitionRefused, flush
+from portal.services.stores.workflow import ESTIMATE, approved_revision, require
 
 CENT = Decimal("0.01")
 MAX_QUANTITY = Decimal("9999")
@@ -49,7 +49,6 @@ MAX_HOURS = Decimal("999.99")
 MAX_TOTAL = Decimal("99999999.99")
 MAX_LINES = 100
 CLOCK_SKEW = timedelta(minutes=5)
-ORDER_KIND = "DD"  # 服务销售订单 numbers: DD2026-000001
 
 LINE_KIND_OF = {
     PriceKind.INSTALLATION: LineKind.LABOUR,
@@ -57,20 +56,6 @@ LINE_KIND_OF = {
     PriceKind.PART: LineKind.PART,
     PriceKind.TRANSPORT: LineKind.TRANSPORT,
 }
-
-
-class EstimateLocked(DomainError):
-    status = 409
-
-
-class StaleEstimate(DomainError):
-    """Someone saved the estimate since this form was opened (optimistic locking)."""
-
-    status = 409
-
-
-class AlreadyApproved(DomainError):
-    status = 409
 
 
 def money(value: Decimal) -> Decimal:
@@ -94,8 +79,7 @@ def latest(ticket_id: int) -> Estimate | None:
 
 def approved(ticket: Ticket) -> Estimate | None:
     """The revision the customer approved last: the one the work goes by."""
-    return db.session.scalar(sa.select(Estimate).where(
-        Estimate.ticket_id == ticket.id, Estimate.status == EstimateStatus.APPROVED))
+    return approved_revision(ticket.id)
 
 
 def awaiting_customer(ticket: Ticket) -> Estimate | None:
@@ -128,53 +112,31 @@ def price_items(today: date) -> list[PriceItem]:
 # --------------------------------------------------------------------------- rules
 
 
-def _ticket(estimate: Estimate) -> Ticket:
-    return db.session.get(Ticket, estimate.ticket_id)
-
-
-def _ensure_open(ticket: Ticket) -> None:
-    if not ticket.is_open:
-        raise EstimateLocked(_("Ticket %(number)s is %(status)s: its estimate can no longer be "
-                               "changed.", number=ticket.number, status=ticket.status.label))
-
-
-def _ensure_draft(estimate: Estimate) -> None:
+def _locked(estimate: Estimate) -> str | None:
+    """Why an approved or superseded revision cannot change, in the customer's terms."""
     if estimate.status == EstimateStatus.APPROVED:
-        raise EstimateLocked(_(
-            "Revision %(rev)s was approved by %(name)s at %(at)s and is locked. Additional "
-            "work goes into a new revision (Add work).", rev=estimate.revision,
-            name=estimate.approved_by_customer, at=format_dt(estimate.approved_at)))
+        return _("Revision %(rev)s was approved by %(name)s at %(at)s and is locked. Additional "
+                 "work goes into a new revision (Add work).", rev=estimate.revision,
+                 name=estimate.approved_by_customer, at=format_dt(estimate.approved_at))
     if estimate.status == EstimateStatus.SUPERSEDED:
-        raise EstimateLocked(_("Revision %(rev)s was superseded by a later revision and is "
-                               "locked.", rev=estimate.revision))
-    _ensure_open(_ticket(estimate))
+        return _("Revision %(rev)s was superseded by a later revision and is locked.",
+                 rev=estimate.revision)
+    return None
 
 
-def _check_version(estimate: Estimate, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != estimate.version:
-        raise StaleEstimate(_(
-            "Revision %(rev)s of the estimate was changed by someone else since you opened "
-            "it. Nothing was saved: check the estimate as it is now and try again.",
-            rev=estimate.revision))
+def _edit(estimate: Estimate, by: Employee, expected_version: int | None) -> None:
+    """Lock the draft, compare the version the user saw, check the duty and the ticket."""
+    why = _locked(estimate)
+    if why:
+        raise TransitionRefused(why)
+    ESTIMATE.apply(estimate, "edit", by, expected_version=expected_version)
 
 
-def _commit(estimate: Estimate | None = None) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        # The version check passed, but another request saved first (a race on the row).
-        db.session.rollback()
-        raise StaleEstimate(_("The estimate was changed by someone else at the same moment. "
-                              "Nothing was saved: reload it and try again.")) from exc
-    except Exception:
-        db.session.rollback()
-        raise
-
-
-def _touch(estimate: Estimate) -> None:
+def _saved(estimate: Estimate) -> None:
     # Lines live in their own table; bumping the estimate row makes every change to them a
     # new version, so a form opened before the change is recognised as stale.
     estimate.updated_at = utcnow()
+    flush()
 
 
 def _decimal_places_ok(value: Decimal) -> bool:
@@ -228,22 +190,18 @@ def recompute(estimate: Estimate) -> None:
     estimate.parts_total = money(totals[LineKind.PART])
     estimate.other_total = money(totals[LineKind.TRANSPORT] + totals[LineKind.OTHER])
     estimate.total = estimate.labour_total + estimate.parts_total + estimate.other_total
-    if estimate.total > MAX_TOTAL:
-        raise DomainError(_("The estimate's total would exceed %(max)s: please check the "
-                            "quantities and prices.", max=MAX_TOTAL), field="quantity")
 
 
 def _append(estimate: Estimate, line: EstimateLine) -> None:
+    """Refused before anything is written: too many lines, or a total past all plausibility."""
     if len(estimate.lines) >= MAX_LINES:
         raise DomainError(_("An estimate has at most %(max)s lines.", max=MAX_LINES))
+    if estimate.total + money(line.unit_price * line.quantity) > MAX_TOTAL:
+        raise DomainError(_("The estimate's total would exceed %(max)s: please check the "
+                            "quantities and prices.", max=MAX_TOTAL), field="quantity")
     estimate.lines.append(line)
-    try:
-        recompute(estimate)
-    except DomainError:
-        db.session.rollback()
-        raise
-    _touch(estimate)
-    _commit()
+    recompute(estimate)
+    _saved(estimate)
 
 
 def _in_force(item: PriceItem, today: date) -> bool:
@@ -251,23 +209,36 @@ def _in_force(item: PriceItem, today: date) -> bool:
         item.valid_to is None or item.valid_to >= today)
 
 
+def _flush_new_revision(revision: int) -> None:
+    try:
+        flush()
+    except IntegrityError as exc:
+        # Two clicks at the same moment: the other one created this revision number.
+        raise TransitionRefused(_("Revision %(rev)s was just created by someone else: reload "
+                                  "the ticket.", rev=revision)) from exc
+
+
 # --------------------------------------------------------------------------- writing
 
 
 def start(ticket: Ticket, by: Employee) -> Estimate:
     """Open revision 1 as a draft; a second click finds the draft already opened."""
-    _ensure_open(ticket)
+    require(by, "estimate.edit")
+    if not ticket.is_open:
+        raise TransitionRefused(_("Ticket %(number)s is %(status)s: its estimate can no longer "
+                                  "be changed.", number=ticket.number,
+                                  status=ticket.status.label))
     current = latest(ticket.id)
     if current is not None:
         if current.status == EstimateStatus.DRAFT:
             return current
-        raise EstimateLocked(_("The customer already approved an estimate for this ticket: "
-                               "use Add work for a new revision."))
+        raise TransitionRefused(_("The customer already approved an estimate for this ticket: "
+                                  "use Add work for a new revision."))
     estimate = Estimate(ticket_id=ticket.id, revision=1, status=EstimateStatus.DRAFT,
                         created_by=by)
     recompute(estimate)
     db.session.add(estimate)
-    _commit()
+    _flush_new_revision(1)
     return estimate
 
 
@@ -279,12 +250,11 @@ class EstimateHeader:
     note: str | None = None
 
 
-def update_header(estimate: Estimate, data: EstimateHeader,
+def update_header(estimate: Estimate, data: EstimateHeader, *, by: Employee,
                   expected_version: int | None = None, now: datetime | None = None) -> Estimate:
     """Promised completion time (in the future), work allowed without asking, payment method."""
     now = now or utcnow()
-    _ensure_draft(estimate)
-    _check_version(estimate, expected_version)
+    _edit(estimate, by, expected_version)
     if data.promised_at is not None and data.promised_at <= now:
         raise DomainError(_("The promised completion time must be in the future."),
                           field="promised_at")
@@ -292,18 +262,17 @@ def update_header(estimate: Estimate, data: EstimateHeader,
     estimate.without_asking = (data.without_asking or "").strip() or None
     estimate.payment_method = data.payment_method
     estimate.note = (data.note or "").strip() or None
-    _touch(estimate)
-    _commit()
+    _saved(estimate)
     return estimate
 
 
-def add_price_line(estimate: Estimate, item: PriceItem | None, quantity: Decimal | None,
-                   expected_version: int | None = None, today: date | None = None) -> EstimateLine:
+def add_price_line(estimate: Estimate, item: PriceItem | None, quantity: Decimal | None, *,
+                   by: Employee, expected_version: int | None = None,
+                   today: date | None = None) -> EstimateLine:
     """A line from the price list: labour at standard hours × hourly rate per unit, parts at
     list price, transport; the line copies the price as it is today."""
     today = today or utcnow().date()
-    _ensure_draft(estimate)
-    _check_version(estimate, expected_version)
+    _edit(estimate, by, expected_version)
     if item is None or not _in_force(item, today):
         raise DomainError(_("Please choose an item of the price list in force."),
                           field="price_item_id")
@@ -317,11 +286,10 @@ def add_price_line(estimate: Estimate, item: PriceItem | None, quantity: Decimal
 
 def add_free_line(estimate: Estimate, kind: LineKind | None, description: str | None,
                   quantity: Decimal | None, unit_price: Decimal | None,
-                  hours: Decimal | None = None,
+                  hours: Decimal | None = None, *, by: Employee,
                   expected_version: int | None = None) -> EstimateLine:
     """A line not on the price list: what it is, how many, at what unit price."""
-    _ensure_draft(estimate)
-    _check_version(estimate, expected_version)
+    _edit(estimate, by, expected_version)
     if kind is None:
         raise DomainError(_("Please choose the kind of line."), field="kind")
     description = (description or "").strip()
@@ -336,16 +304,15 @@ def add_free_line(estimate: Estimate, kind: LineKind | None, description: str | 
     return line
 
 
-def remove_line(estimate: Estimate, line_id: int, expected_version: int | None = None) -> None:
-    _ensure_draft(estimate)
-    _check_version(estimate, expected_version)
+def remove_line(estimate: Estimate, line_id: int, *, by: Employee,
+                expected_version: int | None = None) -> None:
+    _edit(estimate, by, expected_version)
     line = next((li for li in estimate.lines if li.id == line_id), None)
     if line is None:
         raise DomainError(_("This line is not on the estimate (any more)."))
     estimate.lines.remove(line)
     recompute(estimate)
-    _touch(estimate)
-    _commit()
+    _saved(estimate)
 
 
 def approve(estimate: Estimate, customer_name: str | None, approved_at: datetime | None,
@@ -353,21 +320,20 @@ def approve(estimate: Estimate, customer_name: str | None, approved_at: datetime
             now: datetime | None = None) -> ServiceOrder:
     """The customer approves (name + time): the revision locks and becomes a service order.
 
-    Approving again is refused and creates nothing. The order carries what this approval adds:
-    the whole first revision, then for additional work the difference to the revision it
-    supersedes, so a ticket's orders always add up to the approved total. The promised time
-    becomes the ticket's expected end.
+    Approving again is refused and creates nothing (the step's effect in
+    stores/workflow.py writes the order and supersedes the earlier revision).
     """
     now = now or utcnow()
     if estimate.status == EstimateStatus.APPROVED:
         order = order_for(estimate)
-        raise AlreadyApproved(_(
+        raise TransitionRefused(_(
             "Revision %(rev)s was already approved by %(name)s at %(at)s (service order "
             "%(order)s). Nothing was changed.", rev=estimate.revision,
             name=estimate.approved_by_customer, at=format_dt(estimate.approved_at),
             order=order.number if order else "—"))
-    _ensure_draft(estimate)
-    _check_version(estimate, expected_version)
+    why = _locked(estimate)
+    if why:
+        raise TransitionRefused(why)
     name = (customer_name or "").strip()
     if not name:
         raise DomainError(_("Please enter the name of the customer who approves."),
@@ -377,37 +343,12 @@ def approve(estimate: Estimate, customer_name: str | None, approved_at: datetime
     approved_at = approved_at or now
     if approved_at > now + CLOCK_SKEW:
         raise DomainError(_("The approval time cannot be in the future."), field="approved_at")
-    if not estimate.lines:
-        raise DomainError(_("Add at least one line before the customer approves."))
-    if estimate.promised_at is None:
-        raise DomainError(_("Enter the promised completion time before the customer approves."))
-    if estimate.promised_at <= now:
+    if estimate.promised_at is not None and estimate.promised_at <= now:
         raise DomainError(_("The promised completion time has passed: set a new one before the "
                             "customer approves."))
-    if estimate.payment_method is None:
-        raise DomainError(_("Choose the payment method before the customer approves."))
-    try:
-        recompute(estimate)
-        previous = approved(_ticket(estimate))
-        estimate.status = EstimateStatus.APPROVED
-        estimate.approved_by_customer = name
-        estimate.approved_at = approved_at
-        if previous is not None:
-            previous.status = EstimateStatus.SUPERSEDED
-        # The order number's counter is bumped in this transaction: a refusal gives it back.
-        order = ServiceOrder(number=next_number(ORDER_KIND), ticket_id=estimate.ticket_id,
-                             estimate=estimate,
-                             amount=estimate.total - (previous.total if previous else 0))
-        db.session.add(order)
-        _ticket(estimate).expected_end = estimate.promised_at
-        db.session.flush()
-    except StaleDataError as exc:
-        # Approved at the same instant from another screen: that approval stands alone.
-        db.session.rollback()
-        raise StaleEstimate(_("The estimate was changed or approved by someone else at the "
-                              "same moment. Nothing was saved: reload it and check.")) from exc
-    _commit()
-    return order
+    move = ESTIMATE.apply(estimate, "approve", by, expected_version=expected_version,
+                          customer_name=name, approved_at=approved_at)
+    return move.extra["order"]
 
 
 def add_work(estimate: Estimate, by: Employee, expected_version: int | None = None) -> Estimate:
@@ -416,15 +357,22 @@ def add_work(estimate: Estimate, by: Employee, expected_version: int | None = No
     The promised time is left empty on purpose: additional work revises it. A second click
     finds the draft already opened.
     """
-    current = latest(estimate.ticket_id)
-    if (current is not None and current.revision > estimate.revision
-            and current.status == EstimateStatus.DRAFT):
-        return current
-    _ensure_open(_ticket(estimate))
-    if estimate.status != EstimateStatus.APPROVED or current is not estimate:
-        raise EstimateLocked(_("Additional work starts from the revision the customer approved "
-                               "last."))
-    _check_version(estimate, expected_version)
+
+    def opened() -> Estimate | None:
+        current = latest(estimate.ticket_id)
+        if (current is not None and current.revision > estimate.revision
+                and current.status == EstimateStatus.DRAFT):
+            return current
+        return None
+
+    if (draft := opened()) is not None:
+        return draft
+    if estimate.status != EstimateStatus.APPROVED:
+        raise TransitionRefused(_("Additional work starts from the revision the customer "
+                                  "approved last."))
+    ESTIMATE.apply(estimate, "add_work", by, expected_version=expected_version)
+    if (draft := opened()) is not None:  # opened by a click that held the lock before us
+        return draft
     revision = Estimate(
         ticket_id=estimate.ticket_id, revision=estimate.revision + 1,
         status=EstimateStatus.DRAFT, without_asking=estimate.without_asking,
@@ -435,26 +383,26 @@ def add_work(estimate: Estimate, by: Employee, expected_version: int | None = No
             quantity=line.quantity, hours=line.hours, unit_price=line.unit_price))
     recompute(revision)
     db.session.add(revision)
-    try:
-        _commit()
-    except IntegrityError as exc:
-        # Two clicks at the same moment: the other one created this revision number.
-        raise EstimateLocked(_("Revision %(rev)s was just created by someone else.",
-                               rev=estimate.revision + 1)) from exc
+    _flush_new_revision(revision.revision)
     return revision
 
 
 def record_invoice(order: ServiceOrder, number: str | None, amount: Decimal | None,
-                   invoiced_at: datetime | None, now: datetime | None = None) -> ServiceOrder:
+                   invoiced_at: datetime | None, *, by: Employee,
+                   now: datetime | None = None) -> ServiceOrder:
     """The invoice (服务销售发票) on a service order: a number used once, never more than
     the order's amount."""
     now = now or utcnow()
+    require(by, "estimate.approve")
+    # Row lock, then read the order as it is now: two screens cannot both invoice it.
+    db.session.execute(sa.select(ServiceOrder).where(ServiceOrder.id == order.id)
+                       .with_for_update().execution_options(populate_existing=True))
     if order.invoice_number:
-        raise EstimateLocked(_("Service order %(order)s is already invoiced (%(invoice)s).",
-                               order=order.number, invoice=order.invoice_number))
+        raise TransitionRefused(_("Service order %(order)s is already invoiced (%(invoice)s).",
+                                  order=order.number, invoice=order.invoice_number))
     if order.amount <= 0:
-        raise EstimateLocked(_("Service order %(order)s has nothing to invoice.",
-                               order=order.number))
+        raise TransitionRefused(_("Service order %(order)s has nothing to invoice.",
+                                  order=order.number))
     number = (number or "").strip()
     if not number:
         raise DomainError(_("Please enter the invoice number."), field="invoice_number")
@@ -481,7 +429,7 @@ def record_invoice(order: ServiceOrder, number: str | None, amount: Decimal | No
     order.invoiced_amount = amount
     order.invoiced_at = invoiced_at
     try:
-        _commit()
+        flush()
     except IntegrityError as exc:
         raise DomainError(_("Invoice number %(invoice)s was just recorded on another order.",
                             invoice=number), field="invoice_number") from exc

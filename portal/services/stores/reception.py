@@ -30,32 +30,19 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core.duties import scope_to_org
+from portal.services.core.workflow import TransitionRefused, flush
+from portal.services.stores.workflow import require
 from portal.services.tickets import lifecycle as tickets
 
 # A clock a minute or two apart between PC and server must not make "now" look like the future.
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-class TicketClosed(DomainError):
-    status = 409
-
-
-class InspectionLocked(DomainError):
-    status = 409
-
-
 def _ensure_open(ticket: Ticket) -> None:
     if not ticket.is_open:
-        raise TicketClosed(_("Ticket %(number)s is %(status)s: its store records can no longer "
-                             "be changed.", number=ticket.number, status=ticket.status.label))
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        raise TransitionRefused(_("Ticket %(number)s is %(status)s: its store records can no "
+                                  "longer be changed.", number=ticket.number,
+                                  status=ticket.status.label))
 
 
 # --------------------------------------------------------------------------- reception
@@ -86,8 +73,10 @@ def record_reception(ticket: Ticket, data: ReceptionInput, by: Employee,
     """Record or correct the customer's request and the warranty decision (until closing).
 
     "Pending assessment" needs the reason. With `survey_done` the ticket moves to KCJS in the
-    same transaction: the reception and the status change are saved together or not at all.
+    same transaction (the ticket's survey_done step): the reception and the status change are
+    saved together or not at all.
     """
+    require(by, "reception.record")
     _ensure_open(ticket)
     request = (data.request or "").strip()
     if not request:
@@ -98,6 +87,8 @@ def record_reception(ticket: Ticket, data: ReceptionInput, by: Employee,
     if data.warranty == Warranty.PENDING and not reason:
         raise DomainError(_("Pending assessment needs a reason: what must still be checked."),
                           field="warranty_reason")
+    if survey_done:  # first: a refused step leaves nothing written
+        tickets.transition(ticket, "survey_done", by, expected_version=expected_version)
     reception = reception_for(ticket)
     if reception is None:
         reception = Reception(ticket_id=ticket.id, received_by=by)
@@ -105,15 +96,7 @@ def record_reception(ticket: Ticket, data: ReceptionInput, by: Employee,
     reception.request = request
     reception.warranty = data.warranty
     reception.warranty_reason = reason
-    try:
-        if survey_done:
-            # transition() commits: the reception pending in this session goes with it.
-            tickets.transition(ticket, "survey_done", by, expected_version=expected_version)
-        else:
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    flush()
     return reception
 
 
@@ -122,6 +105,7 @@ def open_walk_in_ticket(draft: tickets.TicketDraft, by: Employee) -> Ticket:
 
     The same form sent twice opens one ticket, not two.
     """
+    require(by, "reception.record")
     if draft.submit_token:
         existing = db.session.scalar(sa.select(Ticket).where(
             Ticket.submit_token == draft.submit_token))
@@ -185,11 +169,12 @@ def save_inspection(ticket: Ticket, lines: list[InspectionLineInput], by: Employ
     NG needs at least one problem point and a description of the damaged part. A report the
     customer has confirmed is read-only; a ticket has at most one unconfirmed report.
     """
+    require(by, "reception.record")
     _ensure_open(ticket)
     if inspection is not None:
         _ensure_unconfirmed(inspection)
     elif open_inspection(ticket) is not None:
-        raise InspectionLocked(_("An inspection report on this ticket is still waiting for the "
+        raise TransitionRefused(_("An inspection report on this ticket is still waiting for the "
                                  "customer's confirmation: complete that one first."))
     _validate_lines(lines)
     if inspection is None:
@@ -209,7 +194,7 @@ def save_inspection(ticket: Ticket, lines: list[InspectionLineInput], by: Employ
             inspection.lines.append(line)
     for extra in existing[len(lines):]:
         inspection.lines.remove(extra)
-    _commit()
+    flush()
     return inspection
 
 
@@ -252,16 +237,17 @@ def _line_problem(line: InspectionLineInput) -> tuple[str, str] | None:
 
 def _ensure_unconfirmed(inspection: Inspection) -> None:
     if inspection.confirmed_at is not None:
-        raise InspectionLocked(_("This report was confirmed by %(name)s at %(at)s and can no "
-                                 "longer be changed.", name=inspection.customer_name,
-                                 at=format_dt(inspection.confirmed_at)))
+        raise TransitionRefused(_("This report was confirmed by %(name)s at %(at)s and can no "
+                                  "longer be changed.", name=inspection.customer_name,
+                                  at=format_dt(inspection.confirmed_at)))
 
 
 def confirm_inspection(inspection: Inspection, customer_name: str | None,
-                       confirmed_at: datetime | None = None,
+                       confirmed_at: datetime | None = None, *, by: Employee,
                        now: datetime | None = None) -> Inspection:
     """The customer confirms the report (客户署名): name and time; afterwards it is read-only."""
     now = now or utcnow()
+    require(by, "reception.record")
     _ensure_unconfirmed(inspection)
     _ensure_open(db.session.get(Ticket, inspection.ticket_id))
     name = (customer_name or "").strip()
@@ -278,5 +264,5 @@ def confirm_inspection(inspection: Inspection, customer_name: str | None,
         raise DomainError(_("The report has no results to confirm yet."))
     inspection.customer_name = name
     inspection.confirmed_at = confirmed_at
-    _commit()
+    flush()
     return inspection
