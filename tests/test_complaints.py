@@ -16,16 +16,13 @@ from portal.models import (
     ComplaintStatus,
 )
 from portal.models.base import utcnow
+from portal.services.core import uow
 from portal.services.core.audit import history
 from portal.services.core.numbering import next_number
-from portal.services.hotline import complaint_workflow as workflow
+from portal.services.core.workflow import StaleRecord, TransitionRefused
 from portal.services.hotline import complaints
-from portal.services.hotline.complaints import (
-    NotPermitted,
-    StaleComplaint,
-    StepInput,
-    TransitionRefused,
-)
+from portal.services.hotline.complaints import StepInput
+from portal.services.hotline.workflow import COMPLAINT, COMPLAINT_ACTIONS
 from portal.services.tickets.lifecycle import TicketDraft, create_ticket
 from portal.timeutil import to_local
 from tests import factories
@@ -100,7 +97,7 @@ WRONG_PEOPLE = {
 
 
 def test_the_step_tables_of_these_tests_cover_every_action():
-    assert set(GOOD_INPUT) == set(RIGHT_PEOPLE) == set(WRONG_PEOPLE) == set(workflow.ACTIONS)
+    assert set(GOOD_INPUT) == set(RIGHT_PEOPLE) == set(WRONG_PEOPLE) == set(COMPLAINT_ACTIONS)
 
 
 def signed_in(app, employee_no: str):
@@ -205,7 +202,7 @@ def test_bad_registration_input_is_explained_and_kept(app, fields, field, messag
 
 
 def test_registration_is_prefilled_from_a_callback_link(app):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         customer = factories.customer(name="钱璟", phone_mobile="13900002222")
         product = factories.product(customer)
         ticket = create_ticket(TicketDraft(customer=customer, short_text="玻璃门异响",
@@ -296,7 +293,7 @@ def test_a_valid_complaint_goes_to_closed_by_the_right_people(app):
         assert statuses == [s.value for s in ORDER]
 
 
-@pytest.mark.parametrize("step", workflow.TRANSITIONS, ids=lambda t: t.action)
+@pytest.mark.parametrize("step", COMPLAINT.rows, ids=lambda t: t.action)
 def test_each_step_is_taken_by_its_people(ctx, step):
     for employee_no in RIGHT_PEOPLE[step.action]:
         complaint = make_complaint(step.source)
@@ -305,22 +302,24 @@ def test_each_step_is_taken_by_its_people(ctx, step):
         assert complaint.status == step.target, (step.action, employee_no)
 
 
-@pytest.mark.parametrize("step", workflow.TRANSITIONS, ids=lambda t: t.action)
+@pytest.mark.parametrize("step", COMPLAINT.rows, ids=lambda t: t.action)
 def test_each_step_refuses_other_people(ctx, step):
     for employee_no in WRONG_PEOPLE[step.action]:
         complaint = make_complaint(step.source)
         before = complaint.version
-        with pytest.raises(NotPermitted) as refused:
+        with pytest.raises(TransitionRefused) as refused:
             complaints.act(complaint, step.action, factories.employee(employee_no),
                            GOOD_INPUT[step.action])
-        assert refused.value.status == 403
+        assert refused.value.status == 409
         assert (complaint.status, complaint.version) == (step.source, before)
+        assert not db.session.dirty  # refused before the step's input was written
 
 
-@pytest.mark.parametrize("action", workflow.ACTIONS)
+@pytest.mark.parametrize("action", COMPLAINT_ACTIONS)
 def test_each_step_refuses_a_complaint_in_another_status(ctx, action):
     someone = {no: factories.employee(no) for no in ("20001", "30002", "60001")}
-    wrong = [s for s in ComplaintStatus if workflow.find(s, action) is None]
+    wrong = [s for s in ComplaintStatus
+             if not any(r.source == s and r.action == action for r in COMPLAINT.rows)]
     assert wrong
     for status in wrong:
         complaint = make_complaint(status)
@@ -361,9 +360,9 @@ def test_only_the_assigned_handler_writes_the_handling(app):
         assert "Only the assigned handler (刘海涛 (30002)) may write the handling" in \
             unescape(html)
         response = act(other, number, "save_handling", investigation="我来写")
-        assert response.status_code == 403
+        assert response.status_code == 409
         assert "Only the assigned handler" in text_of(response)
-        assert act(other, number, "propose", **vars(GOOD_INPUT["propose"])).status_code == 403
+        assert act(other, number, "propose", **vars(GOOD_INPUT["propose"])).status_code == 409
     handler = signed_in(app, "30002")
     assert 'name="investigation"' in page(handler, f"/hotline/complaints/{number}")
     with app.app_context():
@@ -430,13 +429,14 @@ def test_a_stale_form_is_refused(app):
 
 def test_a_concurrent_save_is_refused_not_lost(ctx):
     complaint = make_complaint(S.ASSIGNED)
+    seen = complaint.version
     # Another request saves the same complaint between this one's read and its write.
     table = Complaint.__table__
     db.session.execute(sa.update(table).where(table.c.id == complaint.id)
                        .values(version=table.c.version + 1, cause="别人写的"))
-    with pytest.raises(StaleComplaint):
+    with pytest.raises(StaleRecord):
         complaints.act(complaint, "save_handling", factories.employee("30002"),
-                       StepInput(investigation="我写的"))
+                       StepInput(investigation="我写的"), expected_version=seen)
 
 
 def test_a_manager_reassigns_and_the_timeline_says_why(app):

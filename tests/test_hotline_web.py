@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import CallCategory, CallRecord, Ticket, TicketStatus
 from portal.models.base import utcnow
+from portal.services.core import uow
 from tests import factories
+from tests.test_callbacks import walk_to_closed
 from tests.webforms import form_fields
 
 
@@ -22,7 +24,7 @@ def agent(auth, client):
 
 @pytest.fixture
 def customer_with_product(app):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         owner = factories.customer(name="周璟燊", phone_mobile="13811112222")
         product = factories.product(owner=owner, serial="SNWEB0001")
         return owner.id, product.id
@@ -50,7 +52,7 @@ def test_install_call_becomes_a_ticket_on_the_card(app, agent, customer_with_pro
     created = agent.post("/hotline/tickets", data=ticket_data, headers={"HX-Request": "true"})
     card = created.get_data(as_text=True)
     assert created.headers["HX-Retarget"] == "#card"
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         ticket = db.session.scalars(sa.select(Ticket)).one()
         call = db.session.scalars(sa.select(CallRecord)).one()
         assert ticket.call_record_id == call.id and call.category == CallCategory.INSTALL
@@ -76,7 +78,7 @@ def test_double_submitted_call_is_saved_once(app, agent, customer_with_product):
     data.update(category="general", content="重复提交")
     agent.post("/hotline/calls", data=data)
     agent.post("/hotline/calls", data=data)
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CallRecord)) == 1
 
 
@@ -121,7 +123,7 @@ def test_ticket_form_validates_dates_and_lengths(app, agent, customer_with_produ
     assert response.status_code == 400
     assert 'id="expected_end-err"' in html and 'id="reason_code-err"' in html
     assert 'value="安装"' in html
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
 
 
@@ -138,7 +140,7 @@ def test_duplicate_warning_then_link_or_create(app, agent, customer_with_product
     number = re.search(r'name="reference_number" value="([^"]+)"', html).group(1)
     linked = agent.post("/hotline/tickets", data=dict(second, reference_number=number))
     assert linked.status_code == 302
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         newest = db.session.scalars(sa.select(Ticket).order_by(Ticket.id.desc())).first()
         assert newest.reference.number == number and newest.short_text == "又坏了"
 
@@ -149,19 +151,19 @@ def test_double_submitted_ticket_is_created_once(app, agent, customer_with_produ
     data.update(short_text="双击提交")
     assert agent.post("/hotline/tickets", data=data).status_code == 302
     assert agent.post("/hotline/tickets", data=data).status_code == 302
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
 
 
 def test_stale_transition_form_is_told_what_changed(app, client, auth, customer_with_product):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         number = factories.ticket(owner=db.session.get(
             __import__("portal.models", fromlist=["Customer"]).Customer,
             customer_with_product[0])).number
     auth.login("20001")
     page = client.get(f"/hotline/tickets/{number}").get_data(as_text=True)
     stale = form_fields(page)
-    with app.app_context():  # meanwhile the store surveys it
+    with app.app_context(), uow.transaction():  # meanwhile the store surveys it
         ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
         from portal.services.tickets.lifecycle import transition
 
@@ -171,7 +173,7 @@ def test_stale_transition_form_is_told_what_changed(app, client, auth, customer_
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert number in html and "客户取消" in html  # the remark typed is not lost
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert db.session.scalar(sa.select(Ticket.status).where(
             Ticket.number == number)) == TicketStatus.KCJS
 
@@ -181,7 +183,7 @@ def test_unknown_ticket_number_is_404(agent):
 
 
 def test_ticket_list_filters_are_in_the_url(app, agent):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         urgent = factories.ticket(urgent=True, short_text="紧急漏水")
         factories.ticket(short_text="普通保养")
         hz = factories.ticket(owner=factories.customer(province="浙江省", city="杭州市"),
@@ -201,7 +203,7 @@ def test_ticket_list_filters_are_in_the_url(app, agent):
 
 
 def test_ticket_list_paginates(app, agent):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         owner = factories.customer()
         for i in range(23):
             factories.ticket(owner=owner, short_text=f"批量{i:02d}")
@@ -211,7 +213,7 @@ def test_ticket_list_paginates(app, agent):
 
 
 def test_serial_anomaly_and_overdue_lists(app, agent):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         factories.ticket(serial_text="SN-GHOST-1", short_text="未知序列号")
         late = factories.ticket(urgent=True, short_text="昨天的紧急单")
         late.created_at = utcnow() - timedelta(days=2)
@@ -222,7 +224,7 @@ def test_serial_anomaly_and_overdue_lists(app, agent):
 
 
 def test_repeat_repairs_list(app, agent):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         owner = factories.customer()
         twice = factories.product(owner=owner, serial="SN-TWICE")
         once = factories.product(owner=owner, serial="SN-ONCE")
@@ -234,7 +236,7 @@ def test_repeat_repairs_list(app, agent):
 
 
 def test_team_lead_reviews_calls(app, client, auth):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         from portal.services.hotline.calls import CallDraft, save_call
 
         record, _ = save_call(CallDraft(content="周报抽查", category=CallCategory.GENERAL,
@@ -251,14 +253,14 @@ def test_team_lead_reviews_calls(app, client, auth):
                                                                   "csrf_token": token},
                       headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "记录完整" in row and "<html" not in row
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         reviewed = db.session.get(CallRecord, record_id)
         assert reviewed.reviewed_by.employee_no == "20002"
 
 
 def test_concurrent_double_submit_saves_one_call(app, customer_with_product):
     """Two requests with the same form token at the same instant: one record (PostgreSQL)."""
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("true concurrency needs PostgreSQL")
     customer_id, _ = customer_with_product
@@ -286,13 +288,13 @@ def test_concurrent_double_submit_saves_one_call(app, customer_with_product):
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
     assert sorted(statuses) == [200, 200]
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CallRecord)) == 1
 
 
 def test_two_agents_moving_one_ticket_at_once_one_wins(app):
     """Optimistic locking on PostgreSQL: the second concurrent save is refused with 409."""
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("true concurrency needs PostgreSQL")
         number = factories.ticket().number
@@ -319,13 +321,13 @@ def test_two_agents_moving_one_ticket_at_once_one_wins(app):
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
     assert sorted(statuses) == [302, 409]
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
         assert [e.action for e in ticket.events] == ["create", "survey_done"]
 
 
 def test_branch_queue_shows_only_the_branch_tickets(app, client, auth):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         sh = factories.ticket(short_text="上海的单", urgent=True)
         hz = factories.ticket(owner=factories.customer(province="浙江省", city="杭州市"),
                               short_text="杭州的单")
@@ -342,8 +344,8 @@ def test_branch_queue_shows_only_the_branch_tickets(app, client, auth):
 
 def test_callback_steps_are_not_bare_buttons(app, client, auth):
     """callback_done needs the survey: the ticket page links to it and refuses the shortcut."""
-    with app.app_context():
-        number = factories.close_ticket(factories.ticket()).number
+    with app.app_context(), uow.transaction():
+        number = walk_to_closed(factories.ticket()).number
     auth.login("20001")
     page = client.get(f"/hotline/tickets/{number}").get_data(as_text=True)
     assert 'data-action="callback_done"' not in page and 'data-testid="callback-link"' in page
@@ -351,7 +353,7 @@ def test_callback_steps_are_not_bare_buttons(app, client, auth):
     response = client.post(f"/hotline/tickets/{number}/transition",
                            data={"csrf_token": token, "action": "callback_done"})
     assert response.status_code == 409
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert db.session.scalar(sa.select(Ticket.status).where(
             Ticket.number == number)) == TicketStatus.CLOSED
 

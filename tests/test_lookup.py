@@ -3,6 +3,7 @@
 import pytest
 
 from portal.extensions import db
+from portal.services.core import uow
 from portal.services.core.customers import lookup, normalise_phone
 from tests import factories
 
@@ -61,7 +62,7 @@ def test_phone_change_updates_the_index(customers):
 
 
 def test_lookup_page_and_fragment(app, auth, client):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         factories.customer(name="赵燊", phone_mobile="13655556666")
     auth.login("20001")
     page = client.get("/hotline/?q=5556666")
@@ -71,7 +72,7 @@ def test_lookup_page_and_fragment(app, auth, client):
 
 
 def test_phone_link_opens_the_card_or_the_new_customer_form(app, auth, client):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         cid = factories.customer(name="钱堃", phone_mobile="13677778888").id
     auth.login("20001")
     known = client.get("/hotline/?phone=%2B86%20136-7777-8888")
@@ -83,7 +84,7 @@ def test_phone_link_opens_the_card_or_the_new_customer_form(app, auth, client):
 
 
 def test_caller_card_shows_products_tickets_and_calls(app, auth, client):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         owner = factories.customer(name="孙璟")
         factories.product(owner=owner, serial="SNCARD001")
         t = factories.ticket(owner=owner, short_text="门框变形")

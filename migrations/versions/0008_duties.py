@@ -15,7 +15,7 @@ depends_on = None
 _AGENT = {"hotline.view", "call.record", "ticket.handle", "callback.survey", "letter.write",
           "complaint.register"}
 _STORE = {"stores.view", "reception.record", "estimate.edit", "estimate.approve",
-          "appointment.book", "goods.receive", "feedback.give", "qa.handover"}
+          "appointment.book", "goods.receive", "feedback.give", "qa.handover", "letter.write"}
 _CLERK = {"warehouse.view", "stock.receive", "stock.transfer", "requisition.issue",
           "stock.count", "part.edit", "return.report", "return.receive"}
 LEGACY = {

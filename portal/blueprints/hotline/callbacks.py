@@ -1,14 +1,12 @@
 """Callbacks (回访): the worklist, the satisfaction survey, retries and engineer feedback."""
 
 from datetime import datetime
-from urllib.parse import urlencode
 
 import click
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from portal.blueprints.hotline import bp
 from portal.blueprints.hotline.callback_forms import (
@@ -17,25 +15,25 @@ from portal.blueprints.hotline.callback_forms import (
     RenewalForm,
     SurveyForm,
 )
+from portal.blueprints.hotline.routes import record_or_404
 from portal.display import format_dt
 from portal.extensions import db
 from portal.models import Callback, CallbackKind, Ticket, TicketStatus
 from portal.models.base import utcnow
 from portal.services import DomainError
+from portal.services.core import uow
 from portal.services.core.audit import acting_as
 from portal.services.hotline import callbacks
+from portal.web.args import enum_arg, version_of
 from portal.web.guards import permission_required
-from portal.web.rendering import render
+from portal.web.rendering import refused, render
 
 # --------------------------------------------------------------------------- worklist
 
 
 def _filters_from_args() -> callbacks.WorklistFilters:
-    try:
-        kind = CallbackKind(request.args["kind"]) if request.args.get("kind") else None
-    except ValueError:
-        kind = None
-    return callbacks.WorklistFilters(kind=kind, overdue_only=request.args.get("overdue") == "1")
+    return callbacks.WorklistFilters(kind=enum_arg(CallbackKind, "kind"),
+                                     overdue_only=request.args.get("overdue") == "1")
 
 
 @bp.get("/callbacks")
@@ -56,24 +54,22 @@ def callback_worklist():
 
 
 def _load(callback_id: int) -> Callback:
-    return db.get_or_404(Callback, callback_id)
+    return record_or_404(Callback, callback_id)
 
 
 def _version() -> int | None:
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
+    return version_of(request.form.get("version"))
 
 
-def _complaint_url(callback: Callback) -> str:
-    """「转投诉」: the complaint form, filled from this callback."""
+def _complaint_url(callback: Callback) -> str | None:
+    """「转投诉」: the complaint form, filled from this callback (for who may register one)."""
+    if not current_user.can("complaint.register"):
+        return None
     args = {"customer": callback.customer_id, "channel": "callback",
             "content": callbacks.complaint_text(callback)}
     if callback.ticket is not None:
         args["ticket"] = callback.ticket.number
-    try:
-        return url_for("hotline.complaint_new", **args)
-    except BuildError:  # until the complaints work (built in parallel) is merged: agreed path
-        return "/hotline/complaints/new?" + urlencode(args)
+    return url_for("hotline.complaint_new", **args)
 
 
 def _page(callback: Callback, survey: SurveyForm | None = None,
@@ -93,24 +89,13 @@ def _page(callback: Callback, survey: SurveyForm | None = None,
                   reason_labels=callbacks.reason_labels)
 
 
-def _refused(callback: Callback, exc: DomainError, form) -> None:
-    """Put the refusal next to its field when it has one, else at the top of the page."""
-    db.session.refresh(callback)
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = [*target.errors, exc.message]
-    else:
-        flash(exc.message, "error")
-
-
 def _already_done(callback: Callback):
     """A recorded callback refuses any form before its fields are checked: a double submit
     gets "already recorded", not field errors on a form the page no longer shows."""
     try:
         callbacks.ensure_open(callback)
     except DomainError as exc:
-        flash(exc.message, "error")
-        return _page(callback, status=exc.status)
+        return _page(callback, status=refused(exc))
     return None
 
 
@@ -121,11 +106,11 @@ def callback_detail(callback_id: int):
 
 
 @bp.post("/callbacks/<int:callback_id>/survey")
-@permission_required("hotline.view")
+@permission_required("callback.survey")
 def callback_survey(callback_id: int):
     callback = _load(callback_id)
-    if (refused := _already_done(callback)) is not None:
-        return refused
+    if (done := _already_done(callback)) is not None:
+        return done
     form = SurveyForm()
     if not form.validate_on_submit():
         return _page(callback, survey=form, status=400)
@@ -137,8 +122,7 @@ def callback_survey(callback_id: int):
     try:
         callbacks.record_survey(callback, answers, current_user, expected_version=_version())
     except DomainError as exc:
-        _refused(callback, exc, form)
-        return _page(callback, survey=form, status=exc.status)
+        return _page(callback, survey=form, status=refused(exc, form))
     if callback.engineer:
         flash(_("Callback saved. Ticket %(number)s waits for the answer of %(name)s.",
                 number=callback.ticket.number, name=callback.engineer.name), "success")
@@ -150,11 +134,11 @@ def callback_survey(callback_id: int):
 
 
 @bp.post("/callbacks/<int:callback_id>/renewal")
-@permission_required("hotline.view")
+@permission_required("callback.survey")
 def callback_renewal(callback_id: int):
     callback = _load(callback_id)
-    if (refused := _already_done(callback)) is not None:
-        return refused
+    if (done := _already_done(callback)) is not None:
+        return done
     form = RenewalForm()
     if not form.validate_on_submit():
         return _page(callback, renewal=form, status=400)
@@ -162,14 +146,13 @@ def callback_renewal(callback_id: int):
         callbacks.record_renewal_call(callback, form.outcome.data, current_user,
                                       expected_version=_version())
     except DomainError as exc:
-        _refused(callback, exc, form)
-        return _page(callback, renewal=form, status=exc.status)
+        return _page(callback, renewal=form, status=refused(exc, form))
     flash(_("Renewal call saved."), "success")
     return redirect(url_for("hotline.callback_worklist"))
 
 
 @bp.post("/callbacks/<int:callback_id>/unreachable")
-@permission_required("hotline.view")
+@permission_required("callback.survey")
 def callback_unreachable(callback_id: int):
     callback = _load(callback_id)
     if not AttemptForm().validate_on_submit():
@@ -177,8 +160,7 @@ def callback_unreachable(callback_id: int):
     try:
         callbacks.record_unreachable(callback, current_user, expected_version=_version())
     except DomainError as exc:
-        _refused(callback, exc, None)
-        return _page(callback, status=exc.status)
+        return _page(callback, status=refused(exc))
     flash(_("Customer not reached (attempt %(n)d). The callback is due again at %(at)s.",
             n=callback.attempts, at=format_dt(callback.due_at)), "success")
     return redirect(url_for("hotline.callback_worklist"))
@@ -188,7 +170,7 @@ def callback_unreachable(callback_id: int):
 
 
 @bp.get("/feedback")
-@permission_required("hotline.view", "stores.view")  # technicians answer without hotline rights
+@permission_required("feedback.give")
 def feedback_list():
     page = db.paginate(callbacks.feedback_statement(current_user),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
@@ -198,7 +180,7 @@ def feedback_list():
 
 
 def _load_feedback(number: str) -> Ticket:
-    ticket = db.first_or_404(sa.select(Ticket).where(Ticket.number == number.upper()))
+    ticket = db.first_or_404(sa.select(Ticket).where(Ticket.number == number.upper()[:20]))
     # Only the named engineer's own list leads here; for anyone else the ticket is not there.
     if ticket.feedback_engineer_id != current_user.id:
         abort(404)
@@ -215,13 +197,13 @@ def _feedback_page(ticket: Ticket, form: FeedbackForm | None = None, status: int
 
 
 @bp.get("/feedback/<number>")
-@permission_required("hotline.view", "stores.view")
+@permission_required("feedback.give")
 def feedback_detail(number: str):
     return _feedback_page(_load_feedback(number))
 
 
 @bp.post("/feedback/<number>")
-@permission_required("hotline.view", "stores.view")
+@permission_required("feedback.give")
 def feedback_answer(number: str):
     ticket = _load_feedback(number)
     form = FeedbackForm()
@@ -233,12 +215,7 @@ def feedback_answer(number: str):
         callbacks.give_feedback(ticket, form.answer.data, current_user,
                                 expected_version=_version())
     except DomainError as exc:
-        db.session.refresh(ticket)
-        if exc.field == "answer":
-            form.answer.errors = [*form.answer.errors, exc.message]
-        else:
-            flash(exc.message, "error")
-        return _feedback_page(ticket, form, exc.status)
+        return _feedback_page(ticket, form, refused(exc, form, {"remark": "answer"}))
     flash(_("Feedback on ticket %(number)s saved; the hotline will call the customer back.",
             number=ticket.number), "success")
     return redirect(url_for("hotline.feedback_list"))
@@ -252,7 +229,7 @@ def feedback_answer(number: str):
               help="Schedule as on this day (default: today, China time).")
 def schedule_callbacks(today: datetime | None) -> None:
     """保养到期通知书: renewal callbacks for contracts ending within 30 days (idempotent)."""
-    with acting_as(None, "schedule-callbacks"):
+    with acting_as(None, "schedule-callbacks"), uow.transaction():
         created = callbacks.schedule_contract_expiry_callbacks(today.date() if today else None)
     click.echo(f"contract expiry callbacks: +{len(created)}")
 

@@ -1,32 +1,36 @@
 """Call records (电话记录): saved from the caller card; the team lead's weekly review."""
 
-from datetime import date
-
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.hotline import bp
 from portal.blueprints.hotline.forms import CallForm
-from portal.blueprints.hotline.routes import fill_product_choices, new_call_form, render_card
+from portal.blueprints.hotline.routes import (
+    fill_product_choices,
+    new_call_form,
+    record_or_404,
+    render_card,
+)
 from portal.extensions import db
 from portal.models import CallCategory, CallRecord, Customer, Employee, Product
 from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.hotline import calls
 from portal.timeutil import local_to_utc, to_local
+from portal.web.args import date_arg, int_arg, parse_int
 from portal.web.guards import permission_required
-from portal.web.rendering import render
+from portal.web.rendering import refused, render
 
 
 @bp.post("/calls")
-@permission_required("hotline.view")
+@permission_required("call.record")
 def save_call():
     form = CallForm()
-    customer = db.session.get(Customer, int(form.customer_id.data)) \
-        if (form.customer_id.data or "").isdigit() else None
+    customer_id = parse_int(form.customer_id.data, 1)
+    customer = db.session.get(Customer, customer_id) if customer_id else None
     fill_product_choices(form, customer)
-    record = None
+    record, status = None, 400
     if form.validate_on_submit():
         product = db.session.get(Product, form.product_id.data) if form.product_id.data else None
         draft = calls.CallDraft(
@@ -42,9 +46,9 @@ def save_call():
         try:
             record, _created = calls.save_call(draft, current_user)
         except DomainError as exc:
-            getattr(form, exc.field or "content").errors.append(exc.message)
+            status = refused(exc, form, {None: "content"})
     if record is None:
-        return render("hotline/call_form_page.html", "hotline/_call_form.html", status=400,
+        return render("hotline/call_form_page.html", "hotline/_call_form.html", status=status,
                       form=form, customer=customer)
     if record.category == CallCategory.INSTALL and customer is not None:
         # An installation / repair call goes straight on to its ticket, on the same card.
@@ -55,9 +59,8 @@ def save_call():
     return render_card(customer)
 
 
-
 @bp.get("/calls/new")
-@permission_required("hotline.view")
+@permission_required("call.record")
 def new_call():
     """A call from a caller who is not (yet) a customer."""
     form = new_call_form(None, phone=request.args.get("phone", "")[:30] or None)
@@ -66,13 +69,10 @@ def new_call():
 
 
 @bp.get("/calls/review")
-@permission_required("hotline.lead")
+@permission_required("calls.review")
 def review_calls():
-    try:
-        week = date.fromisoformat(request.args.get("week", ""))
-    except ValueError:
-        week = to_local(utcnow()).date()
-    agent_id = request.args.get("agent", type=int)
+    week = date_arg("week") or to_local(utcnow()).date()
+    agent_id = int_arg("agent")
     pending = request.args.get("pending") == "1"
     page = db.paginate(calls.review_statement(week, agent_id, pending),
                        per_page=current_app.config["PAGE_SIZE"] * 2, error_out=False)
@@ -84,9 +84,9 @@ def review_calls():
 
 
 @bp.post("/calls/<int:record_id>/review")
-@permission_required("hotline.lead")
+@permission_required("calls.review")
 def mark_reviewed(record_id: int):
-    record = db.get_or_404(CallRecord, record_id)
+    record = record_or_404(CallRecord, record_id)
     calls.mark_reviewed(record, current_user, request.form.get("remark"))
     return render("hotline/review_row.html", "hotline/_review_row.html", record=record,
                   week=to_local(record.called_at).date())

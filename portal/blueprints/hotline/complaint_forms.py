@@ -13,6 +13,7 @@ from portal.blueprints.hotline.forms import PHONE, long_text, when
 from portal.models import ComplaintCategory, ComplaintChannel
 from portal.services.hotline.complaints import ComplaintDraft, StepInput
 from portal.timeutil import local_to_utc
+from portal.web.args import version_of
 from portal.web.forms import EnumSelectField, IdSelectField, text
 
 
@@ -48,7 +49,7 @@ class StepForm(FlaskForm):
     version = HiddenField()
 
     def expected_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return version_of(self.version.data)
 
     def step_input(self) -> StepInput:
         return StepInput()

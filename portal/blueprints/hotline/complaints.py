@@ -4,8 +4,6 @@ Hotline and HQ open every complaint; a store employee named as handler opens the
 assigned to them (the service decides which: others answer 404).
 """
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -27,8 +25,9 @@ from portal.services import DomainError
 from portal.services.core.audit import history
 from portal.services.hotline import complaints as service
 from portal.timeutil import to_local
+from portal.web.args import date_arg, enum_arg, parse_int
 from portal.web.guards import permission_required
-from portal.web.rendering import render
+from portal.web.rendering import refused, render
 
 
 @bp.context_processor
@@ -41,7 +40,7 @@ def _serious_complaints():
 
 
 @bp.get("/complaints/new")
-@permission_required("hotline.view")
+@permission_required("complaint.register")
 def complaint_new():
     """顾客投诉登记; a link from a caller card, ticket or callback prefills what it knows."""
     customer = _customer(request.args.get("customer"))
@@ -57,23 +56,26 @@ def complaint_new():
 
 
 @bp.post("/complaints/new")
-@permission_required("hotline.view")
+@permission_required("complaint.register")
 def complaint_register():
     form = ComplaintForm()
     customer = _customer(form.customer_id.data)
+    status = 400
     if form.validate_on_submit():
         try:
             complaint = service.register(form.draft(customer), current_user)
         except DomainError as exc:
-            form[exc.field if exc.field in form else "content"].errors.append(exc.message)
+            field = exc.field if exc.field in form else "content"
+            status = refused(exc, form, {exc.field: field})
         else:
             flash(_("Complaint %(number)s registered.", number=complaint.number), "success")
             return redirect(url_for("hotline.complaint_detail", number=complaint.number))
-    return _form_page(form, customer, 400)
+    return _form_page(form, customer, status)
 
 
 def _customer(value) -> Customer | None:
-    return db.session.get(Customer, int(value)) if (value or "").isdigit() else None
+    customer_id = parse_int(value, 1)
+    return db.session.get(Customer, customer_id) if customer_id else None
 
 
 def _form_page(form: ComplaintForm, customer: Customer | None, status: int = 200):
@@ -117,12 +119,9 @@ def complaint_transition(number: str):
         service.act(complaint, form.action.data, current_user, form.step_input(),
                     expected_version=form.expected_version())
     except DomainError as exc:
-        if exc.field and exc.field in form:
-            form[exc.field].errors.append(exc.message)
-        else:
-            flash(exc.message, "error")
+        status = refused(exc, form)
         form.version.data = str(complaint.version)
-        return _detail(complaint, form, 400 if exc.field else exc.status)
+        return _detail(complaint, form, status)
     flash(_("Complaint %(number)s: %(status)s.", number=complaint.number,
             status=complaint.status.label), "success")
     return redirect(url_for("hotline.complaint_detail", number=complaint.number))
@@ -166,30 +165,16 @@ def _fill_choices(form: StepForm) -> None:
 # --------------------------------------------------------------------------- lists
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _enum_arg(enum_cls, name: str):
-    try:
-        return enum_cls(request.args.get(name)) if request.args.get(name) else None
-    except ValueError:
-        return None
-
-
 @bp.get("/complaints")
 @permission_required("hotline.view", "stores.view")
 def complaint_list():
     args = request.args
     filters = service.ComplaintFilters(
-        status=_enum_arg(ComplaintStatus, "status"),
-        category=_enum_arg(ComplaintCategory, "category"), serious=args.get("serious") == "1",
+        status=enum_arg(ComplaintStatus, "status"),
+        category=enum_arg(ComplaintCategory, "category"), serious=args.get("serious") == "1",
         open_only=args.get("open") == "1", mine=args.get("mine") == "1",
-        text=args.get("q", "").strip()[:60] or None, date_from=_date_arg("from"),
-        date_to=_date_arg("to"))
+        text=args.get("q", "").strip()[:60] or None, date_from=date_arg("from"),
+        date_to=date_arg("to"))
     page = db.paginate(service.search_statement(filters, current_user),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render("hotline/complaints/list.html", "hotline/complaints/_table.html", page=page,
@@ -201,15 +186,15 @@ def complaint_list():
 @permission_required("hotline.view")
 def complaint_stats():
     today = to_local(utcnow()).date()
-    stats = service.category_statistics(_date_arg("from") or today.replace(day=1),
-                                        _date_arg("to") or today,
+    stats = service.category_statistics(date_arg("from") or today.replace(day=1),
+                                        date_arg("to") or today,
                                         serious_only=request.args.get("serious") == "1")
     return render("hotline/complaints/stats.html", "hotline/complaints/_stats_table.html",
                   stats=stats, serious_only=request.args.get("serious") == "1")
 
 
 @bp.get("/complaints/serious")
-@permission_required("complaints.approve")
+@permission_required("complaint.approve")
 def complaint_serious():
     """The serious-complaint panel alone: /hotline/ refreshes it while the manager watches."""
     return render("hotline/complaints/_serious_panel.html")

@@ -4,6 +4,7 @@ import secrets
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal.blueprints.hotline import bp
 from portal.blueprints.hotline.forms import CallForm, QuickCustomerForm
@@ -14,6 +15,7 @@ from portal.services.core import customers, masterdata
 from portal.services.hotline import caller_card as card_service
 from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import to_local
+from portal.web.args import parse_int
 from portal.web.guards import permission_required
 from portal.web.rendering import render, wants_fragment
 
@@ -26,7 +28,10 @@ def index():
         customer = customers.find_by_phone(phone)
         if customer:
             return redirect(url_for("hotline.caller_card", customer_id=customer.id))
-        return redirect(url_for("hotline.new_customer", phone=phone))
+        if current_user.can("call.record"):
+            return redirect(url_for("hotline.new_customer", phone=phone))
+        return render("hotline/index.html", "hotline/_lookup_results.html", q=phone[:60],
+                      results=[])
     q = request.args.get("q", "").strip()[:60]
     results = customers.lookup(q) if q else []
     return render("hotline/index.html", "hotline/_lookup_results.html", q=q, results=results)
@@ -35,7 +40,15 @@ def index():
 @bp.get("/customers/<int:customer_id>")
 @permission_required("hotline.view")
 def caller_card(customer_id: int):
-    return render_card(db.get_or_404(Customer, customer_id))
+    return render_card(record_or_404(Customer, customer_id))
+
+
+def record_or_404(model, record_id: int):
+    """A hotline record by primary key (the hotline reads them all), or 404; an id beyond
+    the column's range names no record rather than overflowing the query."""
+    if parse_int(str(record_id), 1) is None:
+        abort(404)
+    return db.get_or_404(model, record_id)
 
 
 def render_card(customer: Customer, status: int = 200):
@@ -70,7 +83,7 @@ def fill_product_choices(form, customer: Customer | None) -> None:
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
-@permission_required("hotline.view")
+@permission_required("call.record")  # a caller not yet on file is added while logging the call
 def new_customer():
     form = QuickCustomerForm()
     if request.method == "GET":
@@ -90,7 +103,7 @@ def form_values(form) -> dict:
 @bp.get("/customers/<int:customer_id>/products/<int:product_id>")
 @permission_required("hotline.view")
 def product_history(customer_id: int, product_id: int):
-    customer = db.get_or_404(Customer, customer_id)
+    customer = record_or_404(Customer, customer_id)
     product = next((p for p in customer.products if p.id == product_id), None)
     if product is None:
         abort(404)

@@ -58,7 +58,7 @@ PERMISSIONS = {
 _AGENT = {"hotline.view", "call.record", "ticket.handle", "callback.survey", "letter.write",
           "complaint.register", "scope.all"}
 _STORE = {"stores.view", "reception.record", "estimate.edit", "estimate.approve",
-          "appointment.book", "goods.receive", "feedback.give", "qa.handover"}
+          "appointment.book", "goods.receive", "feedback.give", "qa.handover", "letter.write"}
 
 # The ten groups of SPEC §1, created by `seed-demo` and kept as data that admins may extend.
 # Their names are data (the company's own Chinese names), not UI strings.

@@ -1,9 +1,10 @@
 """Callbacks (回访): the worklist, the satisfaction survey, retries, engineer feedback
 (待反馈 → 已反馈) and the maintenance-contract expiry notices (保养到期通知书).
 
-The ticket side of every survey goes through `tickets.transition`, which commits: the
-callback is changed and flushed first, so one commit writes both or a refusal rolls both
-back.
+The callback moves on `workflow.CALLBACK`; the ticket side of a survey is the ticket table's
+`callback_done` / `request_feedback` step (fired with `via="callback"`), the engineer's
+answer its `give_feedback` step (`via="feedback"`). Nothing here commits: the callback and
+the ticket are written in the request's one transaction, or not at all.
 """
 
 from collections.abc import Sequence
@@ -14,7 +15,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import (
@@ -30,7 +30,8 @@ from portal.models import (
     TicketStatus,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError
+from portal.services.core.workflow import TransitionRefused, flush
+from portal.services.hotline.workflow import CALLBACK, InvalidInput
 from portal.services.tickets import lifecycle as tickets
 from portal.timeutil import local_day_end_utc, to_local
 
@@ -49,24 +50,6 @@ CONTRACT_NOTICE_WINDOW = timedelta(days=30)  # SPEC §3: expiry notice one month
 # Members (会员) get the callback 100% (SPEC §3): VIPs and contract customers.
 MEMBER_ATTRIBUTES = (CustomerAttribute.ANNUAL_CONTRACT, CustomerAttribute.PER_VISIT_CONTRACT)
 _SCHEDULE_LOCK = 0x43424558  # "CBEX": serialises expiry scheduling across app servers (PG)
-
-
-class CallbackClosed(DomainError):
-    """The callback was already recorded: a second submit must not write it twice."""
-
-    status = 409
-
-
-class StaleCallback(DomainError):
-    """Someone saved the callback since this form was opened (optimistic locking)."""
-
-    status = 409
-
-
-class InvalidAnswer(DomainError):
-    """The answers break a survey rule (input error, shown next to the field)."""
-
-    status = 400
 
 
 # --------------------------------------------------------------------------- worklist
@@ -131,15 +114,12 @@ class SurveyAnswers:
         return {name: getattr(self, name) for name in RATINGS}
 
 
-def ensure_open(callback: Callback, expected_version: int | None = None) -> None:
-    """Refuse a callback already recorded (double submit) or changed since the form opened."""
+def ensure_open(callback: Callback) -> None:
+    """Refuse a callback already recorded: a second submit must not write it twice."""
     if callback.status != CallbackStatus.DUE:
         who = callback.agent.name if callback.agent else _("someone")
-        raise CallbackClosed(_("This callback was already recorded by %(who)s; nothing was "
-                               "saved again.", who=who))
-    if expected_version is not None and expected_version != callback.version:
-        raise StaleCallback(_("This callback was changed by someone else since you opened it. "
-                              "Check it and save again."))
+        raise TransitionRefused(_("This callback was already recorded by %(who)s; nothing was "
+                                  "saved again.", who=who))
 
 
 def _engineer(employee_no: str) -> Employee:
@@ -147,97 +127,57 @@ def _engineer(employee_no: str) -> Employee:
     engineer = db.session.scalar(sa.select(Employee).where(
         Employee.employee_no == employee_no.strip(), Employee.active))
     if engineer is None:
-        raise InvalidAnswer(_("No active employee has the number %(no)s.", no=employee_no),
-                            field="engineer_no")
-    # give_feedback needs the stores permission: naming anyone else would strand the ticket.
-    if not engineer.can("stores.view"):
-        raise InvalidAnswer(_("%(name)s cannot answer a callback: only store staff can give "
-                              "feedback.", name=str(engineer)), field="engineer_no")
+        raise InvalidInput(_("No active employee has the number %(no)s.", no=employee_no),
+                           field="engineer_no")
+    # Naming someone without the duty to answer would strand the ticket in 待反馈.
+    if not engineer.can("feedback.give"):
+        raise InvalidInput(_("%(name)s cannot answer a callback: only store staff can give "
+                             "feedback.", name=str(engineer)), field="engineer_no")
     return engineer
-
-
-def _commit_with(callback: Callback, move) -> None:
-    """Flush the callback (its version check first), then let `move` commit; all or nothing."""
-    try:
-        db.session.flush()
-        move()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleCallback(_("This callback was changed by someone else since you opened it. "
-                              "Check it and save again.")) from None
-    except DomainError:
-        db.session.rollback()
-        raise
 
 
 def record_survey(callback: Callback, answers: SurveyAnswers, by: Employee,
                   expected_version: int | None = None) -> Callback:
     """Save the satisfaction survey and move the ticket: 已回访, or 待反馈 when an engineer
     is named. Dissatisfaction needs a reason; a done callback is never recorded twice."""
-    ensure_open(callback, expected_version)
-    if callback.kind == CallbackKind.CONTRACT_EXPIRY:
-        raise DomainError(_("A contract expiry callback records the renewal outcome, "
-                               "not a survey."))
+    ensure_open(callback)
     if answers.overall is None:
-        raise InvalidAnswer(_("Please give the overall satisfaction."), field="overall")
+        raise InvalidInput(_("Please give the overall satisfaction."), field="overall")
     reasons = [r for r in dict.fromkeys(answers.reasons) if r in REASONS]
     if answers.overall == Satisfaction.DISSATISFIED and not reasons:
-        raise InvalidAnswer(_("Please say why the customer is dissatisfied."), field="reasons")
+        raise InvalidInput(_("Please say why the customer is dissatisfied."), field="reasons")
     engineer = _engineer(answers.engineer_no) if answers.engineer_no else None
-
-    callback.overall = answers.overall
-    callback.reasons = ",".join(reasons) if answers.overall in NOT_SATISFIED and reasons else None
-    for name, value in answers.ratings.items():
-        setattr(callback, name, value)
-    callback.suggestions = answers.suggestions
-    callback.engineer = engineer
-    _close(callback, by)
-
-    def move():
-        if callback.ticket is None:
-            db.session.commit()
-            return
+    values = {"overall": answers.overall, "suggestions": answers.suggestions,
+              "reasons": ",".join(reasons) if answers.overall in NOT_SATISFIED and reasons
+              else None, "engineer": engineer, **answers.ratings}
+    CALLBACK.apply(callback, "survey", by, expected_version=expected_version, values=values)
+    if callback.ticket is not None:
         action = "request_feedback" if engineer else "callback_done"
         tickets.transition(callback.ticket, action, by, remark=survey_summary(callback),
-                           engineer=engineer)
-
-    _commit_with(callback, move)
+                           engineer=engineer, via="callback")
     return callback
 
 
 def record_renewal_call(callback: Callback, outcome: str, by: Employee,
                         expected_version: int | None = None) -> Callback:
     """The renewal call of a contract expiry notice: what the customer decided, then done."""
-    ensure_open(callback, expected_version)
-    if callback.kind != CallbackKind.CONTRACT_EXPIRY:
-        raise DomainError(_("This callback needs the satisfaction survey."))
+    ensure_open(callback)
     outcome = (outcome or "").strip()
     if not outcome:
-        raise InvalidAnswer(_("Please write the outcome of the call."), field="outcome")
+        raise InvalidInput(_("Please write the outcome of the call."), field="outcome")
     # A renewal call has no survey; its outcome is the callback's free text.
-    callback.suggestions = outcome
-    _close(callback, by)
-    _commit_with(callback, db.session.commit)
+    CALLBACK.apply(callback, "renewal", by, expected_version=expected_version,
+                   values={"suggestions": outcome})
     return callback
 
 
 def record_unreachable(callback: Callback, by: Employee, expected_version: int | None = None,
                        retry_in: timedelta = RETRY_AFTER) -> Callback:
     """Customer not reached: count the attempt and put the callback back later in the list."""
-    ensure_open(callback, expected_version)
-    now = utcnow()
-    callback.attempts = (callback.attempts or 0) + 1
-    callback.last_attempt_at = now
-    callback.due_at = now + retry_in
-    callback.agent = by
-    _commit_with(callback, db.session.commit)
+    ensure_open(callback)
+    CALLBACK.apply(callback, "unreachable", by, expected_version=expected_version,
+                   retry_in=retry_in)
     return callback
-
-
-def _close(callback: Callback, by: Employee) -> None:
-    callback.status = CallbackStatus.DONE
-    callback.done_at = utcnow()
-    callback.agent = by
 
 
 def reason_labels(callback: Callback) -> list[str]:
@@ -312,34 +252,25 @@ def feedback_requests(ticket_ids: Sequence[int]) -> dict[int, Callback]:
 def ensure_awaiting_feedback(ticket: Ticket) -> None:
     """Refuse a second answer (double submit): the first one already moved the ticket."""
     if ticket.status != TicketStatus.AWAITING_FEEDBACK:
-        raise CallbackClosed(_("The feedback on ticket %(number)s was already given; nothing "
-                               "was saved again.", number=ticket.number))
+        raise TransitionRefused(_("The feedback on ticket %(number)s was already given; "
+                                  "nothing was saved again.", number=ticket.number))
 
 
 def give_feedback(ticket: Ticket, answer: str, by: Employee,
                   expected_version: int | None = None) -> Ticket:
-    """The named engineer answers (已反馈); the ticket then gets its follow-up callback."""
+    """The named engineer answers (已反馈); the ticket's table checks that it is them and
+    schedules the follow-up callback. The answer is kept on the requesting callback."""
     ensure_awaiting_feedback(ticket)
-    if ticket.feedback_engineer_id != by.id:
-        raise tickets.TransitionRefused(_("Only the named engineer may give this feedback."))
     answer = (answer or "").strip()
     if not answer:
-        raise InvalidAnswer(_("Please write your answer to the customer."), field="answer")
+        raise InvalidInput(_("Please write your answer to the customer."), field="answer")
+    tickets.transition(ticket, "give_feedback", by, remark=answer,
+                       expected_version=expected_version, via="feedback")
     request = feedback_request(ticket)
     if request is not None:
         request.feedback = answer
         request.feedback_at = utcnow()
-    try:
-        tickets.transition(ticket, "give_feedback", by, remark=answer,
-                           expected_version=expected_version)
-    except StaleDataError:
-        db.session.rollback()
-        raise tickets.StaleTicket(_("Ticket %(number)s was changed by someone else since you "
-                                    "opened it. Please reload it and try again.",
-                                    number=ticket.number)) from None
-    except DomainError:
-        db.session.rollback()
-        raise
+        flush()
     return ticket
 
 
@@ -394,5 +325,5 @@ def schedule_contract_expiry_callbacks(today: date | None = None) -> list[Callba
                         contract_end=end, due_at=due_at)
                for customer_id, end in _expiring_contracts(today)]
     db.session.add_all(created)
-    db.session.commit()
+    flush()
     return created

@@ -1,17 +1,22 @@
-"""Call records (电话记录): saved once per call, reviewed weekly by the team lead."""
+"""Call records (电话记录): saved once per call, reviewed weekly by the team lead.
+
+Nothing here commits: the request does, once, after the page is answered.
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import CallCategory, CallRecord, Customer, Employee, Product
 from portal.models.base import utcnow
-from portal.services import DomainError
+from portal.services.core.workflow import TransitionRefused, flush
+from portal.services.hotline.workflow import InvalidInput
 from portal.timeutil import local_day_start_utc
+
+_SUBMIT_LOCK = 0x43414C4C  # "CALL": advisory lock namespace of the call form's submit token
 
 
 @dataclass
@@ -38,20 +43,19 @@ class CallDraft:
 def save_call(draft: CallDraft, by: Employee) -> tuple[CallRecord, bool]:
     """Save the call; returns (record, created). A resubmitted form returns the first save."""
     if draft.submit_token:
-        existing = db.session.scalar(
-            sa.select(CallRecord).where(CallRecord.submit_token == draft.submit_token))
+        existing = _first_save(draft.submit_token)
         if existing is not None:
             return existing, False
     if draft.customer is None and not (draft.caller_name or draft.phone):
-        raise DomainError(_("Give the caller's name or phone for an unknown caller."),
-                          field="caller_name")
+        raise InvalidInput(_("Give the caller's name or phone for an unknown caller."),
+                           field="caller_name")
     now = utcnow()
     called_at = draft.called_at or now
     if called_at > now + timedelta(minutes=5):
-        raise DomainError(_("The call time is in the future."), field="called_at")
+        raise InvalidInput(_("The call time is in the future."), field="called_at")
     if draft.requested_visit_at and draft.requested_visit_at < called_at - timedelta(minutes=5):
-        raise DomainError(_("The requested visit time is before the call."),
-                          field="requested_visit_at")
+        raise InvalidInput(_("The requested visit time is before the call."),
+                           field="requested_visit_at")
     product = draft.product
     record = CallRecord(
         customer=draft.customer, caller_name=draft.caller_name, phone=draft.phone,
@@ -65,17 +69,24 @@ def save_call(draft: CallDraft, by: Employee) -> tuple[CallRecord, bool]:
         done_at=draft.done_at, agent=by, submit_token=draft.submit_token,
     )
     db.session.add(record)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same form arrived twice at the same moment: the other request saved it.
-        db.session.rollback()
-        existing = db.session.scalar(
-            sa.select(CallRecord).where(CallRecord.submit_token == draft.submit_token))
-        if existing is None:
-            raise
-        return existing, False
+    flush()
     return record, True
+
+
+def _first_save(submit_token: str) -> CallRecord | None:
+    """The record an earlier submit of this form saved, waiting for one still in flight.
+
+    On PostgreSQL the token is locked for the rest of the transaction: the same form sent
+    twice at the same instant waits here until the first request has committed, then finds
+    its record (READ COMMITTED sees it) instead of failing on the unique token. SQLite has a
+    single writer; there a lost race ends in the app's IntegrityError page (409, nothing
+    saved twice).
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, hashtext(:token))"),
+                           {"ns": _SUBMIT_LOCK, "token": submit_token})
+    return db.session.scalar(
+        sa.select(CallRecord).where(CallRecord.submit_token == submit_token))
 
 
 def week_bounds(any_day: date) -> tuple[datetime, datetime]:
@@ -97,9 +108,9 @@ def review_statement(week_of: date, agent_id: int | None = None, unreviewed_only
 
 def mark_reviewed(record: CallRecord, by: Employee, remark: str | None) -> None:
     """The team lead's weekly check (班长复核) of one call record."""
-    if not by.can("hotline.lead"):
-        raise DomainError(_("Only a team lead may review call records."))
+    if not by.can("calls.review"):
+        raise TransitionRefused(_("Only a team lead may review call records."))
     record.reviewed_at = utcnow()
     record.reviewed_by = by
     record.review_remark = (remark or "").strip()[:300] or None
-    db.session.commit()
+    flush()

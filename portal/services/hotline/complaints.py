@@ -1,8 +1,9 @@
 """Customer complaints (客户投诉 / 客诉): register, judge, assign, handle, approve, confirm,
 follow up, close; the list, the classification statistics and the serious-complaint panel.
 
-Every change of status goes through `complaint_workflow.TRANSITIONS` via `act`; the audit hook
-records who changed what, and `timeline` reads the steps back from that trail.
+Every change of status is a step of `workflow.COMPLAINT` taken through `act`; the audit hook
+records who changed what, and `timeline` reads the steps back from that trail. Nothing here
+commits: the request (or `uow.transaction()`) does.
 """
 
 from dataclasses import dataclass, field
@@ -11,50 +12,37 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import (
-    AuditEvent,
     Complaint,
     ComplaintCategory,
     ComplaintChannel,
     ComplaintStatus,
     Customer,
-    Department,
     Employee,
     Product,
     Ticket,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError
 from portal.services.core.audit import history
 from portal.services.core.numbering import next_number
-from portal.services.hotline import complaint_workflow as workflow
+from portal.services.core.workflow import TransitionRefused, flush
+from portal.services.hotline.workflow import (
+    CAN_OPEN,
+    CLOCK_SLACK,
+    COMPLAINT,
+    OPEN,
+    InvalidInput,
+    StepInput,
+    handler_only,
+)
 from portal.timeutil import local_day_end_utc, local_day_start_utc
 
-# Up to this far ahead a typed time still counts as "now" (clocks and typing differ a little).
-CLOCK_SLACK = timedelta(minutes=5)
+__all__ = ["CAN_OPEN", "ComplaintDraft", "StepInput", "act", "register"]
+
 # The same complaint saved twice this quickly by the same agent is a double submit, not two.
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=60)
-# Who can open a complaint page at all: a handler outside these groups could never act.
-CAN_OPEN = frozenset({"hotline.view", "stores.view"})
-
-
-class TransitionRefused(DomainError):
-    status = 409
-
-
-class NotPermitted(DomainError):
-    """The step exists, but this user is not the one who may take it (e.g. not the handler)."""
-
-    status = 403
-
-
-class StaleComplaint(DomainError):
-    """Someone else saved the complaint since this form was opened (optimistic locking)."""
-
-    status = 409
 
 
 # --------------------------------------------------------------------------- registration
@@ -119,38 +107,38 @@ def register(draft: ComplaintDraft, by: Employee) -> Complaint:
     """Register a complaint in REGISTERED with the next TS number; linked records must exist."""
     content = (draft.content or "").strip()
     if not content:
-        raise DomainError(_("Please describe the complaint."), field="content")
+        raise InvalidInput(_("Please describe the complaint."), field="content")
     now = utcnow()
     received_at = draft.received_at or now
     if received_at > now + CLOCK_SLACK:
-        raise DomainError(_("The complaint time is in the future."), field="received_at")
+        raise InvalidInput(_("The complaint time is in the future."), field="received_at")
     customer = draft.customer
     ticket = None
     if draft.ticket_number:
         ticket = find_ticket(draft.ticket_number)
         if ticket is None:
-            raise DomainError(_("No ticket has the number %(number)s.",
-                                number=draft.ticket_number), field="ticket_number")
+            raise InvalidInput(_("No ticket has the number %(number)s.",
+                                 number=draft.ticket_number), field="ticket_number")
         if customer is not None and ticket.customer_id != customer.id:
-            raise DomainError(_("Ticket %(number)s belongs to another customer.",
-                                number=ticket.number), field="ticket_number")
+            raise InvalidInput(_("Ticket %(number)s belongs to another customer.",
+                                 number=ticket.number), field="ticket_number")
         customer = customer or ticket.customer
     product = None
     if draft.product_serial:
         product = find_product(draft.product_serial)
         if product is None:
-            raise DomainError(_("No product has the serial number %(serial)s.",
-                                serial=draft.product_serial), field="product_serial")
+            raise InvalidInput(_("No product has the serial number %(serial)s.",
+                                 serial=draft.product_serial), field="product_serial")
         if customer is not None and product.customer_id not in (None, customer.id):
-            raise DomainError(_("This product belongs to another customer."),
-                              field="product_serial")
+            raise InvalidInput(_("This product belongs to another customer."),
+                               field="product_serial")
         customer = customer or product.customer
     elif ticket is not None:
         product = ticket.product
     complainant = (draft.complainant or "").strip() or (
         (customer.contact_person or customer.name) if customer else "")
     if not complainant:
-        raise DomainError(_("Please give the complainant's name."), field="complainant")
+        raise InvalidInput(_("Please give the complainant's name."), field="complainant")
     phone = draft.phone or (next(iter(customer.phones), None) if customer else None)
 
     duplicate = _double_submit(by, complainant, content, now)
@@ -163,7 +151,7 @@ def register(draft: ComplaintDraft, by: Employee) -> Complaint:
         serious=bool(draft.serious), registered_by=by,
     )
     db.session.add(complaint)
-    db.session.commit()
+    flush()
     return complaint
 
 
@@ -181,201 +169,30 @@ def _double_submit(by: Employee, complainant: str, content: str, now: datetime):
 # --------------------------------------------------------------------------- the workflow
 
 
-@dataclass
-class StepInput:
-    """What a step's form carries; each action reads only its own fields."""
-
-    judgement: str | None = None  # assessment, or the polite reply to an invalid complaint
-    handler_no: str | None = None  # 工号 of the handler
-    department_id: int | None = None
-    serious: bool = False
-    investigation: str | None = None
-    cause: str | None = None
-    proposals: str | None = None  # one per line
-    chosen_solution: str | None = None
-    remark: str | None = None  # why it is sent back / reassigned; the manager's note
-    confirmation: str | None = None  # who confirmed and what they said
-    confirmed_at: datetime | None = None
-    follow_up: str | None = None
-    followed_up_at: datetime | None = None
-    summary: str | None = None
-    category: ComplaintCategory | None = None  # reclassified at closing
-
-
 def act(complaint: Complaint, action: str, by: Employee, data: StepInput | None = None,
         expected_version: int | None = None) -> Complaint:
-    """Take one step of the transition table, or refuse with the reason (409 / 403).
+    """Take one step of the complaint's table with its input, or refuse with the reason.
 
-    One step = one transaction; a refused step leaves the complaint as it was.
+    Flushes only: a refused step is rolled back with the request that asked for it.
     """
     data = data or StepInput()
-    if expected_version is not None and expected_version != complaint.version:
-        raise _stale(complaint)
-    step = workflow.find(complaint.status, action)
-    if step is None:
-        raise TransitionRefused(_("Complaint %(number)s is %(status)s: this action is not "
-                                  "possible now.", number=complaint.number,
-                                  status=complaint.status.label))
-    if not workflow.may(step, complaint, by):
-        raise NotPermitted(_who_may(step, complaint))
-    remark = _clean(data.remark)
-    if action in workflow.NEEDS_REMARK and not remark:
-        raise DomainError(_("Please say why, for the handler."), field="remark")
     try:
-        _APPLY[action](complaint, data, by, utcnow())
-        refusal = step.guard(complaint) if step.guard else None
-        if refusal:
-            raise TransitionRefused(refusal)
-        complaint.status = step.target
-        db.session.flush()
-        if remark:
-            # The model has no column for a step's remark; the audit trail keeps it with the
-            # step, where `timeline` finds it.
-            db.session.add(AuditEvent(at=utcnow(), actor_id=by.id, actor_label=str(by)[:80],
-                                      table_name=Complaint.__tablename__,
-                                      record_id=str(complaint.id), action="update",
-                                      changes={"remark": [None, remark]}))
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise _stale(complaint) from None
-    except DomainError:
-        db.session.rollback()
+        COMPLAINT.apply(complaint, action, by, data.remark, expected_version=expected_version,
+                        data=data)
+    except TransitionRefused as exc:
+        step = COMPLAINT.find(complaint, action)
+        if step is not None and handler_only(step) and not COMPLAINT.may(step, complaint, by):
+            raise TransitionRefused(_(
+                "Only the assigned handler (%(handler)s) may write the handling of complaint "
+                "%(number)s; you can read it.", handler=complaint.handler or "—",
+                number=complaint.number)) from exc
         raise
     return complaint
 
 
-def _stale(complaint: Complaint) -> StaleComplaint:
-    return StaleComplaint(_("Complaint %(number)s was changed by someone else since you "
-                            "opened it. Please reload it and try again.",
-                            number=complaint.number))
-
-
-def _who_may(step: workflow.Transition, complaint: Complaint) -> str:
-    if step.allowed == {workflow.HANDLER}:
-        return _("Only the assigned handler (%(handler)s) may write the handling of complaint "
-                 "%(number)s; you can read it.", handler=complaint.handler or "—",
-                 number=complaint.number)
-    return _("Your permission groups do not allow this action.")
-
-
-def _clean(value: str | None) -> str | None:
-    return (value or "").strip() or None
-
-
-def _proposal_lines(value: str | None) -> str | None:
-    lines = [line.strip() for line in (value or "").splitlines()]
-    return "\n".join(line for line in lines if line) or None
-
-
-def _time(value: datetime | None, now: datetime, not_before: datetime | None, name: str,
-          earlier_message: str) -> datetime:
-    value = value or now
-    if value > now + CLOCK_SLACK:
-        raise DomainError(_("This time is in the future."), field=name)
-    if not_before is not None and value < not_before:
-        raise DomainError(earlier_message, field=name)
-    return value
-
-
-def _handler(data: StepInput) -> tuple[Employee, Department | None]:
-    number = _clean(data.handler_no)
-    if not number:
-        raise DomainError(_("Please give the handler's employee no."), field="handler_no")
-    handler = db.session.scalar(sa.select(Employee).where(Employee.employee_no == number,
-                                                          Employee.active))
-    if handler is None:
-        raise DomainError(_("No active employee has the number %(no)s.", no=number),
-                          field="handler_no")
-    if not handler.permissions & CAN_OPEN:
-        raise DomainError(_("%(name)s cannot open complaints: the handler needs hotline or "
-                            "store access.", name=handler), field="handler_no")
-    department = handler.department
-    if data.department_id:
-        department = db.session.get(Department, data.department_id)
-        if department is None or not department.active:
-            raise DomainError(_("Please choose an active department."), field="department_id")
-    return handler, department
-
-
-def _judge_invalid(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    reply = _clean(data.judgement)
-    if not reply:
-        raise DomainError(_("Please write the reply given to the customer."), field="judgement")
-    c.valid, c.judgement, c.closed_at = False, reply, now
-
-
-def _assign(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    c.handler, c.department = _handler(data)
-    c.valid = True
-    c.judgement = _clean(data.judgement)
-    # Judging may escalate a complaint to serious, never quietly take the escalation back.
-    if data.serious:
-        c.serious = True
-
-
-def _reassign(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    handler, department = _handler(data)
-    if handler.id == c.handler_id and department == c.department:
-        raise DomainError(_("%(name)s is already the handler.", name=handler),
-                          field="handler_no")
-    c.handler, c.department = handler, department
-
-
-def _write_handling(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    c.investigation = _clean(data.investigation)
-    c.cause = _clean(data.cause)
-    c.proposals = _proposal_lines(data.proposals)
-    c.chosen_solution = _clean(data.chosen_solution)
-
-
-def _approve(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    c.approved_by, c.approved_at = by, now
-
-
-def _send_back(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    pass  # only the status and the remark change; the handler keeps their text to revise
-
-
-def _confirm(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    confirmation = _clean(data.confirmation)
-    if not confirmation:
-        raise DomainError(_("Please note who confirmed and what the customer said."),
-                          field="confirmation")
-    c.customer_confirmation = confirmation
-    c.confirmed_at = _time(data.confirmed_at, now, c.received_at, "confirmed_at",
-                           _("The confirmation is before the complaint was received."))
-
-
-def _follow_up(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    text = _clean(data.follow_up)
-    if not text:
-        raise DomainError(_("Please describe the follow-up visit."), field="follow_up")
-    c.follow_up = text
-    c.followed_up_at = _time(data.followed_up_at, now, c.confirmed_at, "followed_up_at",
-                             _("The follow-up visit is before the customer's confirmation."))
-
-
-def _close(c: Complaint, data: StepInput, by: Employee, now: datetime) -> None:
-    summary = _clean(data.summary)
-    if not summary:
-        raise DomainError(_("Please write the summary."), field="summary")
-    c.summary, c.closed_at = summary, now
-    if data.category is not None:
-        c.category = data.category
-
-
-_APPLY = {
-    "judge_invalid": _judge_invalid, "assign": _assign, "reassign": _reassign,
-    "save_handling": _write_handling, "propose": _write_handling, "approve": _approve,
-    "send_back": _send_back, "confirm": _confirm, "follow_up": _follow_up, "close": _close,
-}
-assert set(_APPLY) == set(workflow.ACTIONS), "every action of the table has its input"
-
-
-def available_actions(complaint: Complaint, user: Employee) -> list[workflow.Transition]:
+def available_actions(complaint: Complaint, user: Employee) -> list:
     """The steps this user may take on the complaint now (the forms on its page)."""
-    return [t for t in workflow.available(complaint.status) if workflow.may(t, complaint, user)]
+    return COMPLAINT.available(complaint, user)
 
 
 def may_write_handling(complaint: Complaint, user: Employee) -> bool:
@@ -473,7 +290,7 @@ def search_statement(filters: ComplaintFilters, user: Employee):
     if filters.serious:
         stmt = stmt.where(Complaint.serious)
     if filters.open_only:
-        stmt = stmt.where(Complaint.status.in_(list(workflow.OPEN)))
+        stmt = stmt.where(Complaint.status.in_(list(OPEN)))
     if filters.mine:
         stmt = stmt.where(Complaint.handler_id == user.id)
     if filters.date_from:
@@ -496,11 +313,11 @@ def search_statement(filters: ComplaintFilters, user: Employee):
 
 def open_serious(user: Employee, limit: int = 20) -> list[Complaint]:
     """Open serious complaints, escalated at once to whoever approves complaint solutions."""
-    if not user.can("complaints.approve"):
+    if not user.can("complaint.approve"):
         return []
     return list(db.session.scalars(
         sa.select(Complaint).where(Complaint.serious,
-                                   Complaint.status.in_(list(workflow.OPEN)))
+                                   Complaint.status.in_(list(OPEN)))
         .options(selectinload(Complaint.handler))
         .order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(limit)))
 

@@ -16,11 +16,12 @@ from sqlalchemy.orm import aliased
 from portal.extensions import db
 from portal.models import Complaint, ContactLetter, Customer, Employee, Ticket
 from portal.models.base import utcnow
-from portal.services import DomainError
 from portal.services.core.duties import visible_org_ids
 from portal.services.core.numbering import next_number
+from portal.services.core.workflow import flush
 from portal.services.documents import pdf
 from portal.services.hotline import complaints as complaint_service
+from portal.services.hotline.workflow import InvalidInput
 
 # Up to this far ahead a typed time still counts as "now" (clocks and typing differ a little).
 CLOCK_SLACK = timedelta(minutes=5)
@@ -140,7 +141,7 @@ def create_letter(draft: LetterDraft, by: Employee) -> ContactLetter:
     _apply(letter, draft, ticket)
     letter.pages = _printed_pages(letter)
     db.session.add(letter)
-    db.session.commit()
+    flush()
     return letter
 
 
@@ -158,7 +159,7 @@ def update_letter(letter: ContactLetter, draft: LetterDraft, by: Employee) -> Co
     _check(draft, utcnow())
     _apply(letter, draft, ticket)
     letter.pages = _printed_pages(letter)
-    db.session.commit()
+    flush()
     return letter
 
 
@@ -167,7 +168,7 @@ def _complaint(number: str | None, by: Employee) -> Complaint | None:
         return None
     complaint = find_complaint(number, by)
     if complaint is None:
-        raise DomainError(_("No complaint has the number %(number)s.", number=number))
+        raise InvalidInput(_("No complaint has the number %(number)s.", number=number))
     return complaint
 
 
@@ -177,27 +178,27 @@ def _ticket(number: str | None, by: Employee, complaint: Complaint | None) -> Ti
         return complaint.ticket if complaint else None
     ticket = find_ticket(number, by)
     if ticket is None:
-        raise DomainError(_("No ticket has the number %(number)s.", number=number),
-                          field="ticket_number")
+        raise InvalidInput(_("No ticket has the number %(number)s.", number=number),
+                           field="ticket_number")
     if complaint is not None and complaint.ticket_id not in (None, ticket.id):
-        raise DomainError(_("Complaint %(complaint)s is about ticket %(ticket)s.",
-                            complaint=complaint.number, ticket=complaint.ticket.number),
-                          field="ticket_number")
+        raise InvalidInput(_("Complaint %(complaint)s is about ticket %(ticket)s.",
+                             complaint=complaint.number, ticket=complaint.ticket.number),
+                           field="ticket_number")
     return ticket
 
 
 def _check(draft: LetterDraft, now: datetime) -> None:
     for name in ("subject", "to_unit", "from_unit", "content"):
         if not (getattr(draft, name) or "").strip():
-            raise DomainError(_("This field is required."), field=name)
+            raise InvalidInput(_("This field is required."), field=name)
     for name in ("sent_at", "sender_confirmed_at", "receiver_confirmed_at"):
         value = getattr(draft, name)
         if value is not None and value > now + CLOCK_SLACK:
-            raise DomainError(_("This time is in the future."), field=name)
+            raise InvalidInput(_("This time is in the future."), field=name)
     sent, received = draft.sent_at, draft.receiver_confirmed_at
     if sent and received and received < sent:
-        raise DomainError(_("The recipient cannot confirm a letter before it was sent."),
-                          field="receiver_confirmed_at")
+        raise InvalidInput(_("The recipient cannot confirm a letter before it was sent."),
+                           field="receiver_confirmed_at")
 
 
 def _apply(letter: ContactLetter, draft: LetterDraft, ticket: Ticket | None) -> None:
