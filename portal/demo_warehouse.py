@@ -107,8 +107,9 @@ def seed_opening_stock() -> int:
     from portal.services.warehouse.stock import LineInput, book_receipt
 
     booked = 0
-    # W02 has no warehouse staff in the demo: the service manager (all units) books it.
-    for code, by in (("W01", "40001"), ("W02", "60001")):
+    # W02 has no warehouse staff in the demo, and nobody else may book its goods in: it
+    # starts empty (a Guangzhou requisition waits for stock).
+    for code, by in (("W01", "40001"),):
         warehouse = _unit(code)
         done = db.session.scalar(sa.select(StockReceipt.id).where(
             StockReceipt.warehouse_id == warehouse.id, StockReceipt.remark == OPENING_REMARK))

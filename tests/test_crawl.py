@@ -94,5 +94,5 @@ def test_every_link_shown_opens(app, demo_data, employee_no):
             target = _same_site(path, href)
             if target and _shape(target) not in seen_shapes:
                 queue.append((target, path))
-    assert visited > 5, f"{employee_no} reached only {visited} pages"
+    assert visited >= 3, f"{employee_no} reached only {visited} pages"
     assert not problems, "\n".join(problems)

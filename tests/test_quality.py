@@ -28,9 +28,10 @@ from portal.models import (
     TicketStatus,
 )
 from portal.models.base import utcnow
+from portal.services.core.workflow import TransitionRefused
 from portal.services.quality import checks as quality
 from portal.services.stores import dispatch
-from portal.services.tickets.lifecycle import TransitionRefused, available_actions, transition
+from portal.services.tickets.lifecycle import available_actions, transition
 from tests import factories
 
 
