@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.extensions import db
 from portal.models import (
@@ -22,6 +23,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services.core import uow
+from portal.services.core.workflow import TransitionRefused
 from portal.services.hotline import callbacks
 from portal.services.tickets import lifecycle as tickets
 from portal.services.tickets.workflow import TICKET
@@ -448,3 +450,66 @@ def test_technician_reaches_his_feedback_list_but_not_the_worklist(app):
     technician = signed_in(app, "30003")
     assert technician.get("/hotline/feedback").status_code == 200
     assert technician.get("/hotline/callbacks").status_code == 403
+
+
+# --------------------------------------------------------------------------- duties
+
+
+def test_only_callback_surveyors_record_a_callback(app, agent):
+    """The service manager reads the callback but has no survey form; a technician cannot
+    even post one: 403, the callback stays due and the ticket closed."""
+    ticket = closed_ticket(app)
+    callback = callback_of(app, ticket)
+    manager = signed_in(app, "60001")
+    page = manager.get(f"/hotline/callbacks/{callback.id}").get_data(as_text=True)
+    assert 'data-testid="survey-form"' not in page and 'data-testid="unreachable-form"' not in page
+    assert 'data-testid="open-complaint"' not in page  # registering is the agents' duty
+    for who in ("60001", "30003"):
+        client = signed_in(app, who)
+        token = csrf(client.get("/account/password").get_data(as_text=True))
+        for step in ("survey", "unreachable"):
+            response = client.post(f"/hotline/callbacks/{callback.id}/{step}", data={
+                "csrf_token": token, "version": callback.version, "overall": "satisfied"})
+            assert response.status_code == 403, (who, step)
+    after = callback_now(app, callback)
+    assert (after.status, after.attempts, after.version) == (
+        CallbackStatus.DUE, 0, callback.version)
+    assert ticket_now(app, ticket).status == TicketStatus.CLOSED
+
+
+def test_feedback_is_given_only_by_the_named_engineer(app, agent):
+    ticket = closed_ticket(app)
+    survey(agent, callback_of(app, ticket), overall="average", engineer_no="30003")
+    ticket = ticket_now(app, ticket)
+    with app.app_context(), force_locale("en"), \
+            pytest.raises(TransitionRefused, match="Only the named engineer"):
+        callbacks.give_feedback(db.session.get(Ticket, ticket.id), "我来答",
+                                factories.employee("30001"))
+    assert ticket_now(app, ticket).status == TicketStatus.AWAITING_FEEDBACK
+    assert callback_of(app, ticket).feedback is None
+    # The agent who asked for it has no duty to answer it: no page, no link.
+    assert agent.get(f"/hotline/feedback/{ticket.number}").status_code == 403
+    assert 'href="/hotline/feedback"' not in agent.get("/hotline/callbacks").get_data(
+        as_text=True)
+
+
+def test_the_ticket_page_cannot_answer_feedback_or_name_an_engineer(app, agent):
+    """The ticket's feedback steps are fired only by the callback survey and the feedback
+    page: the generic transition form refuses them and nothing moves."""
+    ticket = closed_ticket(app)
+    page = agent.get(f"/hotline/tickets/{ticket.number}").get_data(as_text=True)
+    response = agent.post(f"/hotline/tickets/{ticket.number}/transition", data={
+        "csrf_token": csrf(page), "action": "request_feedback", "engineer_no": "30003",
+        "version": ticket.version})
+    assert response.status_code == 409
+    assert "recorded on its own form" in response.get_data(as_text=True)
+    survey(agent, callback_of(app, ticket), overall="average", engineer_no="30003")
+    technician = signed_in(app, "30003")
+    page = technician.get(f"/hotline/tickets/{ticket.number}").get_data(as_text=True)
+    response = technician.post(f"/hotline/tickets/{ticket.number}/transition", data={
+        "csrf_token": csrf(page), "action": "give_feedback", "remark": "绕过反馈页",
+        "version": ticket_now(app, ticket).version})
+    assert response.status_code == 409
+    assert ticket_now(app, ticket).status == TicketStatus.AWAITING_FEEDBACK
+    assert count(app, sa.select(sa.func.count(Callback.id)).where(
+        Callback.ticket_id == ticket.id, Callback.kind == CallbackKind.FEEDBACK_FOLLOW_UP)) == 0

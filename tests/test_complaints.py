@@ -544,3 +544,54 @@ def test_over_long_step_input_is_explained_and_nothing_changes(app):
     assert "At most 200 characters." in text_of(response)
     assert form_fields(response.get_data(as_text=True))["confirmation"] == "确" * 201
     assert status_of(app, number) == S.APPROVED
+
+
+# --------------------------------------------------------------------------- duties
+
+
+def test_the_service_manager_reads_complaints_but_does_not_register_them(app):
+    manager = signed_in(app, "60001")
+    listed = page(manager, "/hotline/complaints")
+    assert 'data-testid="new-complaint"' not in listed
+    assert manager.get("/hotline/complaints/new").status_code == 403
+    token = Auth(manager).csrf_token("/hotline/complaints")
+    response = manager.post("/hotline/complaints/new", data={
+        "csrf_token": token, "complainant": "王女士", "channel": "phone",
+        "category": "attitude", "content": "绕过登记"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
+
+
+def test_an_agent_cannot_reassign_the_handler(app):
+    """Reassigning is the team lead's and the manager's duty: no form, and a posted one is
+    refused with the reason while the handler stays."""
+    with app.app_context():
+        number = make_complaint(S.ASSIGNED, handler_no="30002").number
+    agent = signed_in(app, "20001")
+    assert 'data-action="reassign"' not in page(agent, f"/hotline/complaints/{number}")
+    response = act(agent, number, "reassign", handler_no="30003", remark="换人")
+    assert response.status_code == 409
+    assert "Your duties do not include this action." in text_of(response)
+    lead = signed_in(app, "20002")
+    assert 'data-action="reassign"' in page(lead, f"/hotline/complaints/{number}")
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
+        assert complaint.handler.employee_no == "30002"
+
+
+def test_a_refused_step_writes_nothing_not_even_its_remark(app):
+    """The handler's incomplete solution is refused: the status, the text typed into the
+    handling and the audit trail all stay as they were."""
+    with app.app_context():
+        number = make_complaint(S.ASSIGNED, handler_no="30002").number
+        complaint = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
+        trail = len(history(complaint))
+    handler = signed_in(app, "30002")
+    response = act(handler, number, "propose", investigation="上门查看", cause="铰链未调")
+    assert response.status_code == 409
+    assert "please fill in: proposals, chosen solution" in text_of(response)
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
+        assert (complaint.status, complaint.investigation) == (S.ASSIGNED, None)
+        assert len(history(complaint)) == trail

@@ -3,6 +3,8 @@
 import re
 import threading
 from datetime import timedelta
+from html import unescape
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -370,3 +372,130 @@ def test_ticket_timeline_starts_with_the_call(app, agent, customer_with_product)
     timeline = page[page.index('data-testid="timeline"'):]
     assert timeline.index('data-action="call"') < timeline.index("来电：门关不严需上门") \
         < timeline.index("</ol>")
+
+
+# --------------------------------------------------------------------------- duties on links
+
+
+HOTLINE_PAGES = ("/hotline/", "/hotline/callbacks", "/hotline/complaints", "/hotline/feedback",
+                 "/hotline/calls/review", "/documents/letters")
+ACCOUNTS = ("20001", "20002", "30001", "30002", "30003", "40001", "50001", "60001")
+
+
+def _hotline_records(app) -> dict:
+    """One of each hotline record, linked the way work links them, committed."""
+    from portal.models import Callback, ComplaintCategory, ComplaintChannel
+    from portal.services.hotline import callbacks, calls, complaints, contact_letters
+
+    with app.app_context(), uow.transaction():
+        owner = factories.customer(name="链接检查")
+        product = factories.product(owner=owner)
+        agent = factories.employee("20001")
+        calls.save_call(calls.CallDraft(content="链接检查来电", category=CallCategory.GENERAL,
+                                        customer=owner, product=product), agent)
+        done = walk_to_closed(factories.ticket(owner=owner, product=product))
+        awaiting = walk_to_closed(factories.ticket(owner=owner, product=product))
+        for ticket, engineer in ((done, None), (awaiting, "30003")):
+            callback = db.session.scalar(sa.select(Callback).where(
+                Callback.ticket_id == ticket.id))
+            callbacks.record_survey(callback, callbacks.SurveyAnswers(
+                overall=callbacks.Satisfaction.AVERAGE, engineer_no=engineer), agent)
+        walk_to_closed(factories.ticket(owner=owner, product=product))  # its callback is due
+        complaint = complaints.register(complaints.ComplaintDraft(
+            content="链接检查投诉", channel=ComplaintChannel.PHONE,
+            category=ComplaintCategory.ATTITUDE, customer=owner, ticket_number=done.number,
+            serious=True), agent)
+        complaints.act(complaint, "assign", agent, complaints.StepInput(handler_no="30002"))
+        contact_letters.create_letter(contact_letters.LetterDraft(
+            subject="链接检查", to_unit=owner.name, from_unit="400", content="内容",
+            ticket_number=done.number), agent)
+        return {"customer": owner.id, "complaint": complaint.number}
+
+
+def _links_and_forms(html: str) -> tuple[list[str], list[str]]:
+    hrefs = re.findall(r'<a\b[^>]*\bhref="(/[^"]*)"', html)
+    actions = re.findall(r'<form\b[^>]*\bmethod="post"[^>]*\baction="(/[^"]*)"', html)
+    return [unescape(h) for h in hrefs], [unescape(a) for a in actions]
+
+
+def _required(app, url: str, method: str) -> tuple | None:
+    adapter = app.url_map.bind("localhost")
+    endpoint, _args = adapter.match(urlsplit(url).path, method=method)
+    return getattr(app.view_functions[endpoint], "required_permissions", None)
+
+
+@pytest.mark.parametrize("employee_no", ACCOUNTS)
+def test_hotline_pages_show_only_links_and_forms_the_user_may_use(app, client, auth,
+                                                                 employee_no):
+    """A user is never shown a link that answers 403 (or 404), nor a form whose route would
+    refuse them: every hotline page an account opens is crawled and each target checked."""
+    records = _hotline_records(app)
+    auth.login(employee_no)
+    with app.app_context():
+        duties = factories.employee(employee_no).permissions
+    queue = [p for p in HOTLINE_PAGES if client.get(p).status_code == 200]
+    queue += [f"/hotline/customers/{records['customer']}",
+              f"/hotline/complaints/{records['complaint']}"]
+    seen, problems = set(), []
+    while queue and len(seen) < 60:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if url.startswith(("/hotline/customers/", "/hotline/complaints/TS")) \
+                and response.status_code in (403, 404):
+            continue  # opened by hand above: not a link this account was shown
+        if response.status_code != 200:
+            problems.append(f"{url}: {response.status_code}")
+            continue
+        hrefs, actions = _links_and_forms(response.get_data(as_text=True))
+        for action in actions:
+            required = _required(app, action, "POST")
+            if required and not set(required) & duties:
+                problems.append(f"{url} shows a form to {action} (needs {required})")
+        for href in hrefs:
+            required = _required(app, href, "GET")
+            if required and not set(required) & duties:
+                problems.append(f"{url} links to {href} (needs {required})")
+            elif href.startswith(("/hotline/", "/documents/letters")) \
+                    and not href.endswith(".pdf") and "/tickets" not in href:
+                queue.append(href)
+    assert not problems, "\n".join(problems)
+
+
+def test_reading_the_card_is_not_recording_calls(app, client, auth, customer_with_product):
+    """The service manager reads the caller card (hotline.view) but records no calls:
+    no call form, no new ticket button, and a posted call is refused and not saved."""
+    customer_id, _ = customer_with_product
+    auth.login("60001")
+    card = client.get(f"/hotline/customers/{customer_id}").get_data(as_text=True)
+    assert 'data-testid="call-form"' not in card and "/hotline/tickets/new" not in card
+    assert 'href="/hotline/customers/new"' not in client.get("/hotline/").get_data(
+        as_text=True)
+    assert client.get("/hotline/?phone=13000000009").status_code == 200  # no form to 403
+    token = auth.csrf_token("/hotline/")
+    response = client.post("/hotline/calls", data={
+        "csrf_token": token, "customer_id": str(customer_id), "category": "general",
+        "content": "越权记录"})
+    assert response.status_code == 403
+    assert client.get("/hotline/calls/new").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CallRecord)) == 0
+
+
+def test_store_staff_without_the_letter_duty_read_letters_but_do_not_write(app, client, auth):
+    auth.login("30003")  # technician: reads the branch's letters, writes none
+    listing = client.get("/documents/letters")
+    assert listing.status_code == 200
+    assert 'data-testid="new-letter"' not in listing.get_data(as_text=True)
+    assert client.get("/documents/letters/new").status_code == 403
+    token = auth.csrf_token("/documents/letters")
+    response = client.post("/documents/letters", data={
+        "csrf_token": token, "subject": "关于", "to_unit": "某单位", "from_unit": "门店",
+        "content": "越权"})
+    assert response.status_code == 403
+    with app.app_context():
+        from portal.models import ContactLetter
+
+        assert db.session.scalar(sa.select(sa.func.count(ContactLetter.id))) == 0

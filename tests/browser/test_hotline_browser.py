@@ -197,3 +197,50 @@ def test_keyboard_only_lookup_with_a_formatted_phone_and_enter(app, page: Page):
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/hotline/customers/{customer['id']}$"))
     expect(page.locator("[data-testid=caller-card]")).to_contain_text(customer["serial"])
+
+
+def _proposed_serious_complaint(app) -> str:
+    """A serious complaint whose handler (30002) has sent the solution for approval."""
+    from portal.models import ComplaintCategory, ComplaintChannel
+    from portal.services.core import uow
+    from portal.services.hotline import complaints
+
+    with app.app_context(), uow.transaction():
+        complaint = complaints.register(complaints.ComplaintDraft(
+            content="安装师傅迟到三小时", channel=ComplaintChannel.PHONE,
+            category=ComplaintCategory.ATTITUDE, complainant="王女士", serious=True),
+            factories.employee("20001"))
+        complaints.act(complaint, "assign", factories.employee("20001"),
+                       complaints.StepInput(handler_no="30002"))
+        complaints.act(complaint, "propose", factories.employee("30002"), complaints.StepInput(
+            investigation="电话核实", cause="排班冲突", proposals="道歉\n免上门费",
+            chosen_solution="免上门费"))
+        return complaint.number
+
+
+def test_the_service_manager_approves_a_serious_complaint_the_agent_only_reads(
+        app, page: Page):
+    number = _proposed_serious_complaint(app)
+    password = app.config["DEMO_PASSWORD"]
+
+    # The agent registered it, but the decision is not theirs: no approval buttons.
+    sign_in(page, "20001", password)
+    page.goto(f"/hotline/complaints/{number}")
+    complaint = page.locator("[data-testid=complaint]")
+    expect(complaint).to_have_attribute("data-status", "proposed")
+    expect(page.locator("button[data-action=approve]")).to_have_count(0)
+    expect(page.locator("[data-testid=serious-complaints]")).to_have_count(0)
+    sign_out(page)
+
+    # The service manager finds it on the hotline page's serious panel and approves it.
+    sign_in(page, "60001", password)
+    expect(page).to_have_url(re.compile(r"/hotline/$"))
+    panel = page.locator("[data-testid=serious-complaints]")
+    panel.locator("a", has_text=number).click()
+    expect(page).to_have_url(re.compile(rf"/hotline/complaints/{number}$"))
+    expect(page.locator("button[data-action=send_back]")).to_be_visible()
+    with page.expect_navigation():
+        page.locator("button[data-action=approve]").click()
+    expect(complaint).to_have_attribute("data-status", "approved")
+    expect(page.locator("[data-testid=timeline]")).to_contain_text("黄总 (60001)")
+    expect(page.locator("button[data-action]")).to_have_count(0)  # confirming is the agents'
