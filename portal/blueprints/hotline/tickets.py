@@ -28,6 +28,7 @@ from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core.audit import history
 from portal.services.tickets import lifecycle as tickets
+from portal.services.tickets.workflow import GENERIC_STEP_DUTIES
 from portal.timeutil import local_to_utc, to_local
 from portal.web.args import date_arg, enum_arg, int_arg, page_arg, version_of
 from portal.web.guards import permission_required
@@ -52,7 +53,7 @@ def _ticket_form(customer: Customer | None, formdata=True) -> TicketForm:
 
 
 @bp.get("/tickets/new")
-@permission_required("hotline.view")
+@permission_required("call.record")
 def new_ticket():
     call = db.session.get(CallRecord, int_arg("call", 0))
     customer = call.customer if call else db.session.get(
@@ -79,7 +80,7 @@ def new_ticket():
 
 
 @bp.post("/tickets")
-@permission_required("hotline.view")
+@permission_required("call.record")
 def create_ticket():
     customer = db.session.get(Customer, int(request.form.get("customer_id") or 0)
                               if (request.form.get("customer_id") or "").isdigit() else 0)
@@ -158,7 +159,7 @@ def _detail(ticket: Ticket, form: TransitionForm, status: int = 200):
 
 
 @bp.post("/tickets/<number>/transition")
-@permission_required("hotline.view", "stores.view")
+@permission_required(*GENERIC_STEP_DUTIES)
 def ticket_transition(number: str):
     """The generic step form: steps that write a record of their own are refused here."""
     ticket = ticket_or_404(number)

@@ -181,7 +181,8 @@ def _lock(record) -> None:
     pk = mapper.primary_key_from_instance(record)
     stmt = sa.select(mapper.class_).where(
         *(col == value for col, value in zip(mapper.primary_key, pk, strict=True)))
-    session.execute(stmt.with_for_update().execution_options(populate_existing=True))
+    session.execute(stmt.with_for_update().execution_options(populate_existing=True)
+                    ).scalars().one()
 
 
 def flush() -> None:

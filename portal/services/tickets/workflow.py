@@ -187,3 +187,5 @@ TICKET = Workflow("ticket", [
 TRANSITIONS = TICKET.rows
 ACTIONS = TICKET.actions()
 GENERIC_ACTIONS = TICKET.actions(by_verb=False)
+# Who may post the generic transition form at all: holders of a step it offers.
+GENERIC_STEP_DUTIES = tuple(sorted({d for s in TICKET.rows if not s.by_verb for d in s.duties}))
