@@ -57,6 +57,7 @@ def redispatch_and_finish(ticket: Ticket, tech_no: str = "30003"):
     dispatch.start_job(job, tech)
     dispatch.log_work(job, tech, Decimal("1"), None, "安装")
     dispatch.finish_job(job, tech, "完工")
+    db.session.commit()  # one request each in real life: what was done stays done
     return job
 
 
@@ -166,6 +167,7 @@ def test_signing_twice_and_editing_a_signed_check_are_refused(ctx):
     ticket = finished_ticket()
     inspector = factories.employee("50001")
     check = quality.sign_check(ticket, answers(ticket), inspector)
+    db.session.commit()
     number, signed_at = check.number, check.signed_at
     with pytest.raises(quality.QualityRefused) as exc:
         quality.sign_check(ticket, answers(ticket), inspector)
@@ -184,6 +186,7 @@ def test_a_draft_keeps_answers_and_stays_open(ctx):
     inspector = factories.employee("50001")
     draft = quality.save_check(ticket, answers(ticket, skip=("附件移交", "现场清洁")),
                                inspector, note="先检查到这里")
+    db.session.commit()
     assert not draft.locked and ticket.status == TicketStatus.QA_PENDING
     assert sum(r.outcome is None for r in draft.results) == 2
     with pytest.raises(quality.QualityRefused):  # someone saved since this form was opened
@@ -344,6 +347,7 @@ def test_demo_checklists_are_seeded_once(ctx):
 def _passed() -> Ticket:
     ticket = finished_ticket()
     quality.sign_check(ticket, answers(ticket), factories.employee("50001"))
+    db.session.commit()
     return ticket
 
 

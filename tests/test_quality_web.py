@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Callback, Checklist, Ticket, TicketStatus
+from portal.services.core import uow
 from portal.services.core.auth import hash_password
 from portal.services.quality import checks as quality
 from tests import factories
@@ -64,7 +65,7 @@ def test_queue_shows_finished_work_with_dispatch_and_technician(app, client, aut
 
 
 def test_failing_an_item_sends_the_ticket_to_the_top_of_the_dispatch_board(app, client, auth):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         urgent = factories.ticket(urgent=True, short_text="紧急报修")
         from portal.services.tickets.lifecycle import transition
 
@@ -149,7 +150,7 @@ def test_another_regions_inspector_gets_not_found(app, client, auth):
 
 
 def test_the_store_rep_records_the_customers_acceptance(app, client, auth):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         ticket = finished_ticket()
         quality.sign_check(ticket, answers(ticket), factories.employee("50001"))
         number = ticket.number
@@ -172,7 +173,7 @@ def test_the_store_rep_records_the_customers_acceptance(app, client, auth):
 
 
 def test_admin_edits_a_checklist_into_a_new_version(app, client, auth):
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         from portal.demo_quality import seed_checklists
 
         seed_checklists()

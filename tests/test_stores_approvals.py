@@ -145,8 +145,12 @@ def test_request_hq_support_waits_for_the_reply_then_is_ready(app, queue):
         transition(ticket, "department_reply", factories.employee("20001"), "同意，按标准收费")
     page = supervisor.get("/stores/approvals").get_data(as_text=True)
     assert _rows(page, "approvals-hq") == []
-    assert _rows(page, "approvals-ready") == [queue["older"]]
+    # HQ answered; the item still needs the supervisor's own approval before dispatch.
+    assert _rows(page, "approvals-waiting") == [queue["older"], queue["newer"]]
     assert _status(app, queue["older"]) == TicketStatus.ZBHF
+    assert _decide(supervisor, queue["older"], "approve").status_code == 302
+    page = supervisor.get("/stores/approvals").get_data(as_text=True)
+    assert _rows(page, "approvals-ready") == [queue["older"]]
 
 
 def test_a_double_clicked_decision_is_refused_harmlessly(app, queue):
@@ -191,15 +195,15 @@ def test_only_the_supervisor_decides(app, queue, employee_no):
 
 def test_an_hq_reply_is_no_approval(app, queue):
     """The supervisor asked HQ and HQ replied before the supervisor approved: the ticket is
-    shown as ready, with the reason it cannot be dispatched yet, and dispatch refuses it."""
+    back in the waiting list, and the workspace refuses dispatch with the reason."""
     supervisor = _signed_in(app, "30002")
     assert _decide(supervisor, queue["older"], "request_hq", "需总部确认").status_code == 302
     with app.app_context(), uow.transaction():
         ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == queue["older"]))
         transition(ticket, "department_reply", factories.employee("20001"), "同意")
     page = supervisor.get("/stores/approvals").get_data(as_text=True)
-    assert _rows(page, "approvals-ready") == [queue["older"]]
-    assert 'data-testid="not-ready"' in page
+    assert queue["older"] in _rows(page, "approvals-waiting")
+    assert queue["older"] not in _rows(page, "approvals-ready")
     workspace = supervisor.get(f"/stores/tickets/{queue['older']}").get_data(as_text=True)
     assert 'data-testid="dispatch-refusal"' in workspace
     assert 'data-testid="dispatch-form"' not in workspace

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Employee, Ticket, TicketStatus
+from portal.models import Employee, Ticket, TicketEvent, TicketStatus
 from portal.services.core.duties import scope_to_org
 from portal.services.core.workflow import TransitionRefused
 from portal.services.tickets import lifecycle as tickets
@@ -38,15 +38,26 @@ def _tickets(user: Employee, *conditions) -> list[Ticket]:
 
 
 def queue(user: Employee) -> ApprovalQueue:
-    """The user's branch only; a ticket appears in exactly one of the three lists."""
+    """The user's branch only; a ticket appears in exactly one of the three lists.
+
+    HQ's reply (ZBHF) does not stand in for the supervisor's approval: an item that needs
+    approval comes back to the waiting list with HQ's answer until the supervisor decides.
+    """
+    def happened(action: str):
+        return sa.exists().where(TicketEvent.ticket_id == Ticket.id,
+                                 TicketEvent.action == action)
+
+    approved, replied = happened("approve"), happened("department_reply")
+    asked = sa.and_(Ticket.hq_requested, sa.not_(replied))  # waiting for HQ's answer
     return ApprovalQueue(
-        waiting=_tickets(user, Ticket.needs_approval, Ticket.status == TicketStatus.KCJS,
-                         sa.not_(Ticket.hq_requested)),
-        hq_pending=_tickets(user, Ticket.hq_requested,
+        waiting=_tickets(user, Ticket.needs_approval, sa.not_(approved), sa.not_(asked),
+                         Ticket.status.in_([TicketStatus.KCJS, TicketStatus.ZBHF])),
+        hq_pending=_tickets(user, asked,
                             Ticket.status.in_([TicketStatus.KCJS, TicketStatus.ZGPZ])),
-        ready=_tickets(user, sa.or_(
-            Ticket.status == TicketStatus.ZBHF,
-            sa.and_(Ticket.status == TicketStatus.ZGPZ, sa.not_(Ticket.hq_requested)))),
+        ready=_tickets(user, sa.not_(asked), sa.or_(
+            sa.and_(Ticket.status == TicketStatus.ZBHF,
+                    sa.or_(sa.not_(Ticket.needs_approval), approved)),
+            Ticket.status == TicketStatus.ZGPZ)),
     )
 
 
