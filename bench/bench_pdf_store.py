@@ -2,7 +2,7 @@
 
 Targets: a three-page document under 1 s median (the issue names the 3-page 委托安装估价单;
 the dispatch order is three pages too, one per copy), a one-page document under 300 ms.
-Measured twice, like bench_pdf.py: the render alone (store_printing job + pdf.render_job)
+Measured twice, like bench_pdf.py: the render alone (documents.stores job + pdf.render_job)
 and the whole GET request of a signed-in store representative (permission and branch
 check, database, render, response). The records are built through the store services in a
 throw-away SQLite database, as scripts/docs_preview.py builds them.

@@ -37,19 +37,18 @@ def sample_app(db_path: Path):
 
     from portal import create_app
     from portal.demo import seed_groups, seed_org, seed_price_items, seed_users
-    from portal.extensions import db
+    from portal.services.core import uow
     from portal.services.core.audit import acting_as
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
                       "SECRET_KEY": "docs-preview", "TESTING": True})
     with app.app_context():
         upgrade()
-        with acting_as(None, "docs-preview"):
+        with acting_as(None, "docs-preview"), uow.transaction():
             seed_groups()
             seed_org()
             seed_users()
             seed_price_items()
-            db.session.commit()
     return app
 
 
@@ -67,6 +66,7 @@ def build_samples(letter_paragraphs: int = 24) -> dict:
         Employee,
         Product,
     )
+    from portal.services.core import uow
     from portal.services.core.audit import acting_as
     from portal.services.hotline import contact_letters
     from portal.services.tickets import lifecycle as tickets
@@ -75,7 +75,8 @@ def build_samples(letter_paragraphs: int = 24) -> dict:
         return db.session.scalar(sa.select(Employee).where(Employee.employee_no == no))
 
     agent = employee("20001")
-    with acting_as(agent.id, "docs-preview"):
+    # Services only flush: one transaction commits the samples, as a CLI command would.
+    with acting_as(agent.id, "docs-preview"), uow.transaction():
         customer = Customer(
             code="C900001", kind=CustomerKind.COMPANY, name="上海璟燊堃装饰工程有限公司",
             contact_person="欧阳璟 (Jing OuYang)", phone_mobile="13916880001",
@@ -85,7 +86,7 @@ def build_samples(letter_paragraphs: int = 24) -> dict:
                           model="YH-G12", spec="2400×1200 mm 12 mm",
                           warranty_end=date.today() + timedelta(days=200), customer=customer)
         db.session.add_all([customer, product])
-        db.session.commit()
+        db.session.flush()
         ticket = tickets.create_ticket(tickets.TicketDraft(
             customer=customer, product=product, short_text="玻璃门地弹簧漏油，门关不严",
             long_text="客户反映：B座 12 楼会议室玻璃门（YH-G12）地弹簧漏油约 2 周，门无法自动"
@@ -106,7 +107,6 @@ def build_samples(letter_paragraphs: int = 24) -> dict:
                             due_at=ticket.created_at,
                             contract_end=date.today() + timedelta(days=30))
         db.session.add(callback)
-        db.session.commit()
     return {"customer": customer, "ticket": ticket, "letter": short, "long_letter": long,
             "callback": callback, "agent": agent}
 
@@ -134,6 +134,7 @@ def build_store_samples(samples: dict, estimate_lines: int = 60) -> dict:
         Warranty,
     )
     from portal.models.base import utcnow
+    from portal.services.core import uow
     from portal.services.core.audit import acting_as
     from portal.services.stores import dispatch, estimates, goods_in, reception
 
@@ -147,62 +148,65 @@ def build_store_samples(samples: dict, estimate_lines: int = 60) -> dict:
 
     ticket = samples["ticket"]
     rep, boss, tech = employee("30001"), employee("30002"), employee("30003")
-    with acting_as(rep.id, "docs-preview"):
-        reception.record_reception(ticket, reception.ReceptionInput(
-            request="客户要求更换会议室玻璃门地弹簧，并检查隔断密封胶条；希望周六上午施工。",
-            warranty=Warranty.OUT), rep, survey_done=True)
-        lines = [reception.InspectionLineInput(position=p, ok=True)
-                 for p in reception.FIXED_POSITIONS]
-        lines[0] = reception.InspectionLineInput(
-            InspectionPosition.GLASS_FRONT, ok=False,
-            problems=(ProblemPoint.SCRATCHED, ProblemPoint.DIRTY),
-            description="门扇正面距把手 20 cm 处划痕约 3 cm，表面有胶渍")
-        lines[4] = reception.InspectionLineInput(
-            InspectionPosition.CORNER_3, ok=False, problems=(ProblemPoint.BROKEN,),
-            description="左下角崩边约 5 mm")
-        lines.append(reception.InspectionLineInput(InspectionPosition.ADDED, ok=True,
-                                                   label="不锈钢拉手"))
-        report = reception.save_inspection(ticket, lines, rep)
-        reception.confirm_inspection(report, "欧阳璟")
+    # Services only flush: one transaction commits the samples, as a CLI command would.
+    with uow.transaction():
+        with acting_as(rep.id, "docs-preview"):
+            reception.record_reception(ticket, reception.ReceptionInput(
+                request="客户要求更换会议室玻璃门地弹簧，并检查隔断密封胶条；希望周六上午施工。",
+                warranty=Warranty.OUT), rep, survey_done=True)
+            lines = [reception.InspectionLineInput(position=p, ok=True)
+                     for p in reception.FIXED_POSITIONS]
+            lines[0] = reception.InspectionLineInput(
+                InspectionPosition.GLASS_FRONT, ok=False,
+                problems=(ProblemPoint.SCRATCHED, ProblemPoint.DIRTY),
+                description="门扇正面距把手 20 cm 处划痕约 3 cm，表面有胶渍")
+            lines[4] = reception.InspectionLineInput(
+                InspectionPosition.CORNER_3, ok=False, problems=(ProblemPoint.BROKEN,),
+                description="左下角崩边约 5 mm")
+            lines.append(reception.InspectionLineInput(InspectionPosition.ADDED, ok=True,
+                                                       label="不锈钢拉手"))
+            report = reception.save_inspection(ticket, lines, rep)
+            reception.confirm_inspection(report, "欧阳璟", by=rep)
 
-        first = estimates.start(ticket, rep)
-        estimates.update_header(first, estimates.EstimateHeader(
-            promised_at=utcnow() + timedelta(days=3), payment_method=PaymentMethod.MOBILE,
-            without_asking="更换损坏的密封胶条（¥50 以内）；清洁玻璃表面胶渍。"))
-        for code, quantity in (("AZ-002", "1"), ("PJ-001", "1"), ("PJ-003", "2")):
-            item = _price_item(code)
-            estimates.add_price_line(first, item, Decimal(quantity))
-        estimates.add_free_line(first, LineKind.TRANSPORT, "上门运输费（徐汇区内）", Decimal(1),
-                                Decimal("60.00"))
-        estimates.approve(first, "欧阳璟", None, rep)
+            first = estimates.start(ticket, rep)
+            estimates.update_header(first, estimates.EstimateHeader(
+                promised_at=utcnow() + timedelta(days=3), payment_method=PaymentMethod.MOBILE,
+                without_asking="更换损坏的密封胶条（¥50 以内）；清洁玻璃表面胶渍。"), by=rep)
+            for code, quantity in (("AZ-002", "1"), ("PJ-001", "1"), ("PJ-003", "2")):
+                item = _price_item(code)
+                estimates.add_price_line(first, item, Decimal(quantity), by=rep)
+            estimates.add_free_line(first, LineKind.TRANSPORT, "上门运输费（徐汇区内）",
+                                    Decimal(1), Decimal("60.00"), by=rep)
+            estimates.approve(first, "欧阳璟", None, rep)
 
-    with acting_as(boss.id, "docs-preview"):
-        job = dispatch.create_dispatch(ticket, dispatch.DispatchDraft(
-            category=DispatchCategory.MAINTENANCE, priority=Priority.BOOKED_RETURN,
-            planned_date=utcnow() + timedelta(hours=2), technician_ids=[tech.id],
-            qa_inspector_id=employee("50001").id, cleaner_id=rep.id,
-            promised_handover_at=utcnow() + timedelta(days=3),
-            note="带好玻璃吸盘和地弹簧专用扳手；B1 停车场进场，货梯需提前预约。",
-            confirm_warnings=True), boss)
-    with acting_as(tech.id, "docs-preview"):
-        dispatch.start_job(job, tech)
-        dispatch.log_work(job, tech, Decimal("1.5"), "玻璃门地弹簧 ×1", "拆除旧地弹簧，清理地槽")
-        dispatch.log_work(job, tech, Decimal("0.75"), None, "安装调试，门扇回位正常")
+        with acting_as(boss.id, "docs-preview"):
+            job = dispatch.create_dispatch(ticket, dispatch.DispatchDraft(
+                category=DispatchCategory.MAINTENANCE, priority=Priority.BOOKED_RETURN,
+                planned_date=utcnow() + timedelta(hours=2), technician_ids=[tech.id],
+                qa_inspector_id=employee("50001").id, cleaner_id=rep.id,
+                promised_handover_at=utcnow() + timedelta(days=3),
+                note="带好玻璃吸盘和地弹簧专用扳手；B1 停车场进场，货梯需提前预约。",
+                confirm_warnings=True), boss)
+        with acting_as(tech.id, "docs-preview"):
+            dispatch.start_job(job, tech)
+            dispatch.log_work(job, tech, Decimal("1.5"), "玻璃门地弹簧 ×1",
+                              "拆除旧地弹簧，清理地槽")
+            dispatch.log_work(job, tech, Decimal("0.75"), None, "安装调试，门扇回位正常")
 
-    with acting_as(rep.id, "docs-preview"):
-        second = estimates.add_work(first, rep)
-        for n in range(1, estimate_lines + 1):
-            estimates.add_free_line(second, LineKind.LABOUR if n % 3 else LineKind.PART,
-                                    ESTIMATE_LINE.format(n=n), Decimal("1.5"),
-                                    Decimal("35.00"), hours=Decimal("0.5"))
-        estimates.update_header(second, estimates.EstimateHeader(
-            promised_at=utcnow() + timedelta(days=5), payment_method=PaymentMethod.MOBILE,
-            without_asking=second.without_asking, note="追加：隔断密封胶条全部更换。"))
+        with acting_as(rep.id, "docs-preview"):
+            second = estimates.add_work(first, rep)
+            for n in range(1, estimate_lines + 1):
+                estimates.add_free_line(second, LineKind.LABOUR if n % 3 else LineKind.PART,
+                                        ESTIMATE_LINE.format(n=n), Decimal("1.5"),
+                                        Decimal("35.00"), hours=Decimal("0.5"), by=rep)
+            estimates.update_header(second, estimates.EstimateHeader(
+                promised_at=utcnow() + timedelta(days=5), payment_method=PaymentMethod.MOBILE,
+                without_asking=second.without_asking, note="追加：隔断密封胶条全部更换。"), by=rep)
 
-        kept = goods_in.take_in(ticket, "玻璃门地弹簧（旧件）1 个，含盖板及 2 颗固定螺丝",
-                                "外壳有油污，盖板轻微划伤", rep)
-        returned = goods_in.take_in(ticket, "不锈钢拉手 1 副（璟燊堃定制款）", None, rep)
-        goods_in.hand_back(returned, "欧阳璟", rep)
+            kept = goods_in.take_in(ticket, "玻璃门地弹簧（旧件）1 个，含盖板及 2 颗固定螺丝",
+                                    "外壳有油污，盖板轻微划伤", rep)
+            returned = goods_in.take_in(ticket, "不锈钢拉手 1 副（璟燊堃定制款）", None, rep)
+            goods_in.hand_back(returned, "欧阳璟", rep)
     return {"inspection": report, "estimate": first, "long_estimate": second,
             "dispatch": job, "goods": kept, "goods_void": returned}
 

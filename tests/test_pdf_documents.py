@@ -13,6 +13,7 @@ from pathlib import Path
 from portal.extensions import db
 from portal.models import Callback, CallbackKind, CustomerAttribute, CustomerKind
 from portal.models.base import utcnow
+from portal.services.core import uow
 from portal.services.documents import pdf
 from portal.services.hotline import contact_letters
 from tests import factories
@@ -65,8 +66,9 @@ def make_letter(ticket=None, **fields):
                   from_person="李晓梅", sent_at=utcnow() - timedelta(hours=1), content=MIXED,
                   ticket_number=ticket.number if ticket else None)
     values.update(fields)
-    return contact_letters.create_letter(contact_letters.LetterDraft(**values),
-                                         factories.employee("20001"))
+    with uow.transaction():  # services only flush: the letter outlives the app context
+        return contact_letters.create_letter(contact_letters.LetterDraft(**values),
+                                             factories.employee("20001"))
 
 
 def render(job) -> bytes:

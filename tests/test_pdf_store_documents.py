@@ -27,6 +27,7 @@ from portal.models import (
     Warranty,
 )
 from portal.models.base import utcnow
+from portal.services.core import uow
 from portal.services.documents import pdf
 from portal.services.documents import stores as documents
 from portal.services.stores import dispatch, estimates, goods_in, reception
@@ -61,19 +62,28 @@ def estimate_for(ticket, extra_lines: int = 0, approve: bool = True) -> Estimate
     record = estimates.start(ticket, rep)
     estimates.update_header(record, estimates.EstimateHeader(
         promised_at=utcnow() + timedelta(days=3), payment_method=PaymentMethod.MOBILE,
-        without_asking="更换损坏的密封胶条（¥50 以内）"))
-    estimates.add_price_line(record, _item("AZ-001"), D("2"))  # 1.5 h × ¥80 × 2 → ¥240.00
-    estimates.add_price_line(record, _item("PJ-001"), D("1"))  # ¥420.00
-    estimates.add_price_line(record, _item("YS-001"), D("1"))  # ¥80.00
+        without_asking="更换损坏的密封胶条（¥50 以内）"), by=rep)
+    # 1.5 h × ¥80 × 2 → ¥240.00
+    estimates.add_price_line(record, _item("AZ-001"), D("2"), by=rep)
+    estimates.add_price_line(record, _item("PJ-001"), D("1"), by=rep)  # ¥420.00
+    estimates.add_price_line(record, _item("YS-001"), D("1"), by=rep)  # ¥80.00
     for n in range(1, extra_lines + 1):
-        estimates.add_free_line(record, LineKind.PART, f"第{n}段隔断密封胶条", D("1"), D("10"))
+        estimates.add_free_line(record, LineKind.PART, f"第{n}段隔断密封胶条", D("1"), D("10"),
+                                by=rep)
     if approve:
         estimates.approve(record, "欧阳璟", None, rep)
     return record
 
 
 def dispatched(ticket=None, note: str | None = None):
-    ticket = ticket or received()
+    """Dispatched by the supervisor (30002), started by the technician who logs 1.5 h.
+
+    The work is paid (warranty OUT): without a ticket the customer first approves the
+    estimate, as the ticket's dispatch step demands; a given ticket must already have it.
+    """
+    if ticket is None:
+        ticket = received()
+        estimate_for(ticket)
     tech = factories.employee("30003")
     record = dispatch.create_dispatch(ticket, dispatch.DispatchDraft(
         category=DispatchCategory.MAINTENANCE, priority=Priority.BOOKED_RETURN,
@@ -82,6 +92,7 @@ def dispatched(ticket=None, note: str | None = None):
         cleaner_id=factories.employee("30001").id, planned_hours=D("3"),
         promised_handover_at=utcnow() + timedelta(days=2), note=note,
         confirm_warnings=True), factories.employee("30002"))
+    dispatch.start_job(record, tech)
     dispatch.log_work(record, tech, D("1.5"), "玻璃门地弹簧 ×1", "拆除旧地弹簧，清理地槽")
     return record
 
@@ -150,7 +161,8 @@ def test_additional_work_revision_says_what_it_supersedes_and_waits_for_a_signat
     # A promised time is not copied into additional work: it is left to fill in.
     assert "承诺交工时间______年___月___日" in flat(text)
     estimates.update_header(second, estimates.EstimateHeader(
-        promised_at=utcnow() + timedelta(days=4), payment_method=PaymentMethod.CASH))
+        promised_at=utcnow() + timedelta(days=4), payment_method=PaymentMethod.CASH),
+        by=factories.employee("30001"))
     estimates.approve(second, "欧阳璟", None, factories.employee("30001"))
     old = pdf_text(render(documents.estimate(first)))
     assert "本版已被后续版本替代" in old and "SUPERSEDED" in old
@@ -186,9 +198,8 @@ COPIES = ("第一联·客户联", "第二联·安装联", "第三联·服务代�
 
 
 def test_dispatch_order_prints_three_copies_each_on_its_own_page(ctx):
-    record = dispatched()
+    record = dispatched()  # after the approved estimate, which gives the items and the cost
     ticket = record.ticket
-    estimate_for(ticket)  # the approved estimate gives the items and the cost estimate
     job = documents.dispatch(record)
     assert job.filename == f"委托安装派工单-{record.number}.pdf"
     assert record.number.startswith("PG")
@@ -253,7 +264,7 @@ def test_inspection_report_ticks_the_ng_points_and_waits_for_the_customer(ctx):
     assert "玻璃正面■□□坏□脏污□划伤□磨损□变形" in whole  # an OK row
     assert whole.count("■划伤") == 1 and whole.count("■磨损") == 1
     assert "确认时间______年___月___日" in whole  # not confirmed yet: blank to sign
-    reception.confirm_inspection(report, "欧阳璟")
+    reception.confirm_inspection(report, "欧阳璟", by=factories.employee("30001"))
     confirmed = flat(pdf_text(render(documents.inspection(report))))
     at = to_local(report.confirmed_at).strftime("%Y-%m-%d%H:%M")
     assert f"客户署名欧阳璟确认时间{at}" in confirmed
@@ -315,7 +326,7 @@ def test_numbers_on_the_forms():
 @pytest.fixture
 def store_records(app):
     """One record of each document for the S4001 ticket; their URLs, file names, numbers."""
-    with app.app_context():
+    with app.app_context(), uow.transaction():  # services flush: the set-up commits itself
         ticket = received()
         report = inspected(ticket)
         estimate = estimate_for(ticket)

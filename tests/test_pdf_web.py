@@ -17,6 +17,7 @@ from portal.models import (
     ContactLetter,
 )
 from portal.models.base import utcnow
+from portal.services.core import uow
 from portal.services.hotline import complaints
 from portal.timeutil import to_local
 from tests import factories
@@ -198,7 +199,7 @@ def test_letter_form_refuses_missing_fields_and_unknown_tickets(client, auth):
 
 def test_letter_from_a_complaint_carries_its_content_and_ticket(app, client, auth,
                                                                  shanghai_ticket):
-    with app.app_context():
+    with app.app_context(), uow.transaction():  # services flush: the set-up commits itself
         complaint = complaints.register(complaints.ComplaintDraft(
             content="安装师傅迟到两小时，且未清理现场。", channel=ComplaintChannel.PHONE,
             category=ComplaintCategory.ATTITUDE, ticket_number=shanghai_ticket),
