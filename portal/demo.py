@@ -235,48 +235,22 @@ def seed_customers(count: int) -> int:
     return added
 
 
-FAULTS = ("玻璃门关不严", "地弹簧漏油", "淋浴房胶条老化", "抽屉锁坏", "空调不制冷", "热水器不加热",
-          "隔断玻璃有裂纹", "文件柜门变形", "新房安装预约", "移机到新办公室")
-
-# (action, by) steps a demo ticket may have gone through, in order.
-DEMO_PATH = (("survey_done", "30001"), ("dispatch", "30002"), ("start_work", "30003"),
-             ("finish_work", "30003"), ("qa_pass", "50001"), ("accept_handover", "30001"))
-
-
-def seed_tickets(count: int = 60) -> int:
-    """Calls and tickets in every stage, made through the services like real work."""
-    from portal.demo_quality import demo_step
-    from portal.models import CallCategory, Ticket
-    from portal.services.hotline.calls import CallDraft, save_call
-    from portal.services.tickets.lifecycle import TicketDraft, create_ticket
-
-    if db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)):
-        return 0
-    rng = random.Random(7)
-    agents = [_employee("20001"), _employee("20002")]
-    customers = db.session.scalars(
-        sa.select(Customer).where(Customer.province == "上海市").order_by(Customer.id).limit(count)
-    ).all()
-    for n, customer in enumerate(customers):
-        product = customer.products[0] if customer.products else None
-        fault = rng.choice(FAULTS)
-        call, _ = save_call(CallDraft(content=f"客户来电反映：{fault}", category=CallCategory.INSTALL,
-                                      customer=customer, product=product, fault_symptom=fault),
-                            rng.choice(agents))
-        ticket = create_ticket(TicketDraft(customer=customer, product=product, short_text=fault,
-                                           urgent=n % 9 == 0, call_record_id=call.id),
-                               call.agent)
-        for action, who in DEMO_PATH[: n % (len(DEMO_PATH) + 1)]:
-            demo_step(ticket, action, _employee(who))
-    return len(customers)
-
-
 def _employee(no: str) -> Employee:
     return db.session.scalar(sa.select(Employee).where(Employee.employee_no == no))
 
 
 def seed_all(customers: int = 200) -> dict[str, int]:
-    """Seed everything, attributed to `seed-demo` in the audit trail."""
+    """Seed everything, attributed to `seed-demo` in the audit trail.
+
+    Master data first; then every stage of the work, walked through the real verbs by the
+    demo user who would do it (demo_stores, demo_hotline, demo_warehouse). Inside the CLI's
+    one transaction: nothing here commits.
+    """
+    from portal.demo_hotline import seed_hotline
+    from portal.demo_quality import seed_checklists
+    from portal.demo_stores import seed_tickets
+    from portal.demo_warehouse import seed_warehouse, seed_warehouse_work
+
     with acting_as(None, "seed-demo"):
         counts = {
             "permission groups": seed_groups(),
@@ -286,11 +260,9 @@ def seed_all(customers: int = 200) -> dict[str, int]:
             "customers": seed_customers(customers),
         }
         db.session.flush()
-        from portal.demo_quality import seed_checklists
-
         counts["quality checklists"] = seed_checklists()
+        counts["warehouse records"] = seed_warehouse()  # parts and stock before dispatches
         counts["tickets"] = seed_tickets(min(60, customers))
-        from portal.demo_warehouse import seed_warehouse
-
-        counts["warehouse records"] = seed_warehouse()
+        counts["warehouse records"] += seed_warehouse_work()
+        counts["hotline records"] = seed_hotline()
     return counts

@@ -66,10 +66,30 @@ def accept_handover(ticket: Ticket, by: Employee) -> None:
         satisfaction=Satisfaction.VERY_SATISFIED, customer_name=ticket.customer.name), by)
 
 
+def fail_check(ticket: Ticket, inspector: Employee) -> None:
+    """The inspector finds the level out of limits (or a fixing loose) and signs: rework."""
+    checklist = quality.checklist_for(ticket)
+    answers = []
+    failed = False
+    for item in checklist.items:
+        if item.measured:
+            answers.append(quality.Answer(item.id, ItemOutcome.PASS, measured=Decimal("4")))
+            failed = True  # 4 mm is outside ±2 mm: a fail whatever was ticked
+        elif not failed and item.label == "固定牢固":
+            answers.append(quality.Answer(item.id, ItemOutcome.FAIL, note="合页螺丝松动"))
+            failed = True
+        else:
+            answers.append(quality.Answer(item.id, ItemOutcome.PASS))
+    if not failed:  # a checklist without those items: the first one fails
+        answers[0] = quality.Answer(answers[0].item_id, ItemOutcome.FAIL, note="需返工")
+    quality.sign_check(ticket, answers, inspector, note="复检前请按失败项返工")
+
+
 def dispatch(ticket: Ticket, supervisor: Employee, technician_no: str = "30003",
-             parts: list | None = None) -> None:
-    """The supervisor books the branch's technician for tomorrow morning (with the parts
-    requisition when `parts`, a list of (Part, quantity), is given)."""
+             parts: list | None = None, planned=None, qa_inspector_no: str | None = None,
+             note: str | None = None):
+    """The supervisor books the branch's technician (tomorrow morning unless `planned`),
+    with the parts requisition when `parts`, a list of (Part, quantity), is given."""
     from datetime import timedelta
 
     from portal.models.base import utcnow
@@ -77,12 +97,16 @@ def dispatch(ticket: Ticket, supervisor: Employee, technician_no: str = "30003",
     from portal.services.stores import dispatch as dispatching
 
     technician = _employee(technician_no)
+    if planned is None:
+        planned = (utcnow() + timedelta(days=1)).replace(hour=1, minute=0, second=0,
+                                                          microsecond=0)
+    inspector = _employee(qa_inspector_no) if qa_inspector_no else None
     draft = dispatching.DispatchDraft(
-        category=DispatchCategory.FIRST_INSTALL,
-        planned_date=(utcnow() + timedelta(days=1)).replace(hour=1, minute=0, second=0,
-                                                            microsecond=0),
-        technician_ids=[technician.id], confirm_warnings=True, parts=parts or [])
-    dispatching.create_dispatch(ticket, draft, supervisor)
+        category=DispatchCategory.FIRST_INSTALL, planned_date=planned,
+        technician_ids=[technician.id], qa_inspector_id=inspector.id if inspector else None,
+        promised_handover_at=planned + timedelta(days=2), note=note,
+        confirm_warnings=True, parts=parts or [])
+    return dispatching.create_dispatch(ticket, draft, supervisor)
 
 
 def _job(ticket: Ticket):
@@ -97,12 +121,20 @@ def start_work(ticket: Ticket, technician: Employee) -> None:
     dispatching.start_job(_job(ticket), technician)
 
 
+def log_hours(ticket: Ticket, technician: Employee, hours: str = "2",
+              parts_used: str | None = None, note: str | None = None) -> None:
+    from portal.services.stores import dispatch as dispatching
+
+    dispatching.log_work(_job(ticket), technician, Decimal(hours), parts_used, note)
+
+
 def finish_work(ticket: Ticket, technician: Employee) -> None:
-    """Two hours on the job, then finished: the ticket waits for its quality check."""
+    """Hours on the job (unless logged already), then finished: the ticket waits for QA."""
     from portal.services.stores import dispatch as dispatching
 
     job = _job(ticket)
-    dispatching.log_work(job, technician, Decimal("2"), None, None)
+    if not job.work_logs:
+        dispatching.log_work(job, technician, Decimal("2"), None, None)
     dispatching.finish_job(job, technician)
 
 
@@ -113,7 +145,7 @@ def _employee(no: str) -> Employee:
 # Steps of the demo path that write a record of their own go through their verb, never a
 # bare transition (the engine refuses those on the generic path).
 STEPS = {"dispatch": dispatch, "start_work": start_work, "finish_work": finish_work,
-         "qa_pass": pass_check, "accept_handover": accept_handover}
+         "qa_pass": pass_check, "qa_fail": fail_check, "accept_handover": accept_handover}
 
 
 def demo_step(ticket: Ticket, action: str, by: Employee) -> None:

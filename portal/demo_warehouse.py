@@ -1,6 +1,6 @@
 """Warehouse demo data: a parts catalogue of glass, furniture and appliance spare parts,
-opening stock in 上海中心仓 and 广州中心仓, and requisitions in every stage — all made through
-the services, like real work. Running it twice adds nothing.
+opening stock in 上海中心仓, requisitions, returns, damage and stock counts — all made through
+the services by the warehouse's own demo users, like real work. Running it twice adds nothing.
 """
 
 from decimal import Decimal
@@ -17,8 +17,9 @@ from portal.models import (
     Requisition,
     ReturnReport,
     StockCondition,
+    StockCount,
+    StockCountLine,
     StockReceipt,
-    Ticket,
 )
 
 # part no., name, spec, unit, category, price, min stock, piece-counted
@@ -130,8 +131,14 @@ def seed_opening_stock() -> int:
     return booked
 
 
+def _part(no: str) -> Part:
+    return db.session.scalar(sa.select(Part).where(Part.part_no == no))
+
+
 def seed_requisitions() -> int:
-    """领料单 of 上海徐汇责任中心 from 上海中心仓: awaiting approval, to issue, short, issued."""
+    """领料单 raised by 上海徐汇责任中心 outside a dispatch (the dispatches raise their own, see
+    demo_stores): a stock top-up waiting for the supervisor, and one the supervisor cancelled.
+    """
     from portal.services.warehouse import requisitions
     from portal.services.warehouse.stock import LineInput
 
@@ -139,53 +146,91 @@ def seed_requisitions() -> int:
             f"{DEMO_MARK}%")).limit(1)):
         return 0
     branch, warehouse = _unit("S4001"), _unit("W01")
-    supervisor, clerk = _employee("30002"), _employee("40001")
-    tickets = list(db.session.scalars(sa.select(Ticket).where(Ticket.branch_id == branch.id)
-                                      .order_by(Ticket.id).limit(4)))
-
-    def part(no: str) -> Part:
-        return db.session.scalar(sa.select(Part).where(Part.part_no == no))
-
-    plans = (
-        ("submitted", [("PJ-001", 1), ("PJ-003", 2)]),
-        ("approved", [("LY-001", 4), ("LY-003", "2.5")]),
-        ("short", [("PJ-009", 3), ("PJ-004", 4)]),  # only 2 闭门器 on hand: it waits
-        ("issued", [("KT-002", 1), ("KT-003", 3), ("FL-001", 2)]),
-    )
-    for i, (stage, lines) in enumerate(plans):
-        req = requisitions.raise_requisition(
-            tickets[i] if i < len(tickets) else None, branch, warehouse,
-            [LineInput(part(no), Decimal(str(q))) for no, q in lines], supervisor,
-            remark=f"{DEMO_MARK}（{stage}）")
-        if stage != "submitted":
-            requisitions.approve_requisition(req, supervisor)
-        if stage in ("short", "issued"):
-            requisitions.issue_requisition(req, clerk)
-    return len(plans)
+    rep, supervisor = _employee("30001"), _employee("30002")
+    waiting = requisitions.raise_requisition(
+        None, branch, warehouse, [LineInput(_part("PJ-001"), Decimal(1)),
+                                  LineInput(_part("PJ-003"), Decimal(6))], rep,
+        remark=f"{DEMO_MARK}（门店备件补充）")
+    cancelled = requisitions.raise_requisition(
+        None, branch, warehouse, [LineInput(_part("LY-001"), Decimal(4)),
+                                  LineInput(_part("LY-003"), Decimal("2.5"))], rep,
+        remark=f"{DEMO_MARK}（重复申请）")
+    requisitions.cancel_requisition(cancelled, supervisor, "与已审批的领料单重复")
+    return 2 if waiting else 1
 
 
 def seed_returns_and_damage() -> int:
-    """One return report and one damage report waiting for the manager."""
+    """Returns and damage reported by the clerk (40001), decided by the manager (40002):
+    waiting, approved (a return booked back in), refused."""
     from portal.services.warehouse import returns
 
     if db.session.scalar(sa.select(ReturnReport.id).limit(1)) or db.session.scalar(
             sa.select(DamageReport.id).limit(1)):
         return 0
-    warehouse, clerk = _unit("W01"), _employee("40001")
+    warehouse, clerk, manager = _unit("W01"), _employee("40001"), _employee("40002")
+    branch = _unit("S4001")
+    waiting = returns.report_return(warehouse, returns.ReturnDraft(
+        part=_part("PJ-005"), quantity=Decimal(2), reason="型号错发，客户退回",
+        returned_by="陈志强", branch=branch), clerk)
+    received = returns.report_return(warehouse, returns.ReturnDraft(
+        part=_part("JJ-004"), quantity=Decimal(3), reason="施工剩余，未拆封",
+        returned_by="赵师傅", branch=branch), clerk)
+    returns.decide_return(received, manager, "approve", "同意退库")
+    returns.receive_return(received, clerk, StockCondition.GOOD)
+    approved = returns.report_return(warehouse, returns.ReturnDraft(
+        part=_part("KT-001"), quantity=Decimal(1), reason="遥控器不匹配",
+        returned_by="客户", branch=branch), clerk)
+    returns.decide_return(approved, manager, "approve", "同意，待实物入库")
+    refused = returns.report_return(warehouse, returns.ReturnDraft(
+        part=_part("RS-001"), quantity=Decimal(2), reason="客户不需要了",
+        returned_by="陈志强", branch=branch), clerk)
+    returns.decide_return(refused, manager, "refuse", "已安装使用过的配件不予退货")
 
-    def part(no: str) -> Part:
-        return db.session.scalar(sa.select(Part).where(Part.part_no == no))
-
-    returns.report_return(warehouse, returns.ReturnDraft(
-        part=part("PJ-005"), quantity=Decimal(2), reason="型号错发，客户退回",
-        returned_by="陈志强", branch=_unit("S4001")), clerk)
     returns.report_damage(warehouse, returns.DamageDraft(
-        part=part("PJ-011"), quantity=Decimal("1.5"), cause="搬运时边角碰裂",
+        part=_part("PJ-011"), quantity=Decimal("1.5"), cause="搬运时边角碰裂",
         proposal=DamageProposal.TO_DAMAGED), clerk)
+    moved = returns.report_damage(warehouse, returns.DamageDraft(
+        part=_part("PJ-012"), quantity=Decimal(1), cause="叉车作业时碰碎",
+        proposal=DamageProposal.TO_DAMAGED), clerk)
+    returns.decide_damage(moved, manager, "approve", "转残品库")
+    written_off = returns.report_damage(warehouse, returns.DamageDraft(
+        part=_part("JJ-003"), quantity=Decimal(5), cause="受潮生锈",
+        proposal=DamageProposal.WRITE_OFF), clerk)
+    returns.decide_damage(written_off, manager, "refuse", "可除锈后继续使用，不予报损")
+    return 7 if waiting else 6
+
+
+def seed_counts() -> int:
+    """盘点 in 上海中心仓: the clerk counted 辅料 (one difference, with its reason) and submitted,
+    the manager approved and the adjustment posted; a count of 工具 is still open."""
+    from portal.services.warehouse import stock_counts as counts
+
+    if db.session.scalar(sa.select(StockCount.id).limit(1)):
+        return 0
+    warehouse, clerk, manager = _unit("W01"), _employee("40001"), _employee("40002")
+    count = counts.open_count(warehouse, clerk, category="辅料")
+    lines = db.session.scalars(sa.select(StockCountLine).where(
+        StockCountLine.count_id == count.id).order_by(StockCountLine.id)).all()
+    for n, line in enumerate(lines):
+        counted = line.expected - (2 if n == 0 else 0)
+        counts.enter_line(count, line, clerk, counted=str(counted),
+                          reason="施工领用未登记" if n == 0 else None)
+    counts.submit_count(count, clerk)
+    # submit_count freezes the variances with bulk UPDATEs; approve_count then selects the
+    # lines without populate_existing, so lines this session already holds would keep
+    # variance None. In the app the two are separate requests; here they share a session.
+    for line in lines:
+        db.session.expire(line)
+    counts.approve_count(count, manager)
+    counts.open_count(warehouse, clerk, category="工具")
     return 2
 
 
 def seed_warehouse() -> int:
-    """Everything above; returns how many records were added (0 on a second run)."""
-    return (seed_parts() + seed_opening_stock() + seed_requisitions()
-            + seed_returns_and_damage())
+    """Parts and opening stock (before the demo tickets dispatch against them)."""
+    return seed_parts() + seed_opening_stock()
+
+
+def seed_warehouse_work() -> int:
+    """What the warehouse did after the tickets' issues; 0 records on a second run."""
+    return seed_requisitions() + seed_returns_and_damage() + seed_counts()
