@@ -340,7 +340,10 @@ def approve_count(count: StockCount, by: Employee,
         lines = list(db.session.scalars(
             sa.select(StockCountLine).where(StockCountLine.count_id == count.id,
                                             StockCountLine.variance != 0)
-            .options(selectinload(StockCountLine.part))))
+            .options(selectinload(StockCountLine.part))
+            # submit wrote the variances in bulk SQL: lines this session already holds
+            # must be read again, or they post a blank difference.
+            .execution_options(populate_existing=True)))
         if lines:
             number = next_number("TZ")
             movements.extend(post([Posting(count.warehouse_id, line.part, count.condition,
