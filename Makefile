@@ -7,7 +7,8 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils
 export FLASK_APP := portal
 
-.PHONY: run test install install-test translations lint i18n-update serve clean docs-preview
+.PHONY: run test install install-test translations lint i18n-update serve clean docs-preview \
+	bench-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,14 @@ test: install-test translations
 i18n-update: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -N -i portal/translations/messages.pot -d portal/translations
+
+# HTTP load harness (bench/load.py, bench/README.md "HTTP load") on the bench data set:
+#   make bench-load BENCH_ARGS="--mode busy --full"
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
+BENCH_ARGS ?=
+bench-load: translations
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/load.py --url "$(BENCH_DATABASE_URL)" $(BENCH_ARGS)
 
 docs-preview: install translations
 	./scripts/ensure-debian-packages.sh fonts-wqy-microhei poppler-utils
