@@ -45,6 +45,7 @@ def _finished_by_the_store(app) -> dict:
         assert ticket.status == TicketStatus.QA_PENDING
         result = {"number": ticket.number, "id": ticket.id, "dispatch": job.number,
                   "tech_id": tech.id}
+        db.session.commit()  # services flush; the set-up stands for the browser to see
         db.session.remove()
         return result
 

@@ -88,7 +88,9 @@ def effect_of(*setters):
 def _not_the_branch(requisition, by) -> str | None:
     """Only the branch's own people (or HQ-wide users) decide on its requisition."""
     ids = visible_org_ids(by)
-    if ids is None or requisition.branch_id in ids:
+    # A requisition raised with its dispatch is not flushed yet: its branch is set, not the id.
+    branch_id = requisition.branch.id if requisition.branch is not None else requisition.branch_id
+    if ids is None or branch_id in ids:
         return None
     return _("Only %(branch)s may decide on this requisition.", branch=requisition.branch.name)
 
