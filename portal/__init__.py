@@ -155,6 +155,10 @@ def _register_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["TRUST_PROXY"] and request.is_secure:
+            # Behind the TLS proxy: browsers keep to https for a year (not on plain http,
+            # where an intranet test box would lock itself out).
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
             response.vary.add("HX-Request")

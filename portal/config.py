@@ -21,6 +21,8 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PAGE_SIZE = 20
+    # Forms are a few kB; nothing uploads files yet. A bigger body is refused with 413.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     REDIS_URL = None
     TRUST_PROXY = False
     DEMO_PASSWORD = "demo1234"

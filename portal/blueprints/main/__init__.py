@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.extensions import db
+from portal.models import OrgUnit
 from portal.services.core import uow
 from portal.services.core.duties import areas_for
 from portal.web.guards import public
@@ -24,9 +25,16 @@ def home():
 @bp.get("/healthz")
 @public  # load balancers and monitoring probe it without a session
 def healthz():
+    """200 only when the database answers and accepts a write (rolled back at once).
+
+    A read-only or locked SQLite file, or a PostgreSQL replica, reads fine but would fail
+    every save: the load balancer must take such a server out.
+    """
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        db.session.execute(sa.update(OrgUnit).where(OrgUnit.id == -1).values(code="x"))
+        db.session.flush()
     except Exception:
         uow.discard()
-        return {"status": "database unreachable"}, 503
+        return {"status": "database unreachable or read-only"}, 503
+    uow.discard()  # nothing to keep; the probe leaves no transaction open
     return {"status": "ok"}, 200

@@ -9,6 +9,8 @@ behind, however many records the verb had touched. CLI commands and jobs use
 from contextlib import contextmanager
 
 from flask import Flask, g
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 
@@ -38,13 +40,34 @@ def commit_early() -> None:
     db.session.commit()
 
 
+@event.listens_for(Session, "after_flush")
+def _note_the_flush(session, flush_context) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_a_statement(state) -> None:
+    """Bulk UPDATE / DELETE / INSERT through the session write without a flush."""
+    if not state.is_select:
+        state.session.info["wrote"] = True
+
+
+def _wrote(session) -> bool:
+    return bool(session.info.get("wrote") or session.new or session.dirty or session.deleted)
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _finish(response):
+        session = db.session()
         if response.status_code < 400 and not g.get("uow_discarded"):
-            db.session.commit()
+            # A read-only request has nothing to commit: the session's removal at teardown
+            # ends its transaction, as it always did (a COMMIT per page view costs CPU).
+            if _wrote(session):
+                db.session.commit()
         else:
             db.session.rollback()
+        session.info.pop("wrote", None)
         return response
 
     @app.teardown_request
