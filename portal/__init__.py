@@ -147,6 +147,10 @@ def _register_template_helpers(app: Flask) -> None:
     def remember_area():
         g.area = request.blueprint
 
+    from portal.web.args import refuse_unreadable_requests
+
+    app.before_request(refuse_unreadable_requests)
+
 
 def _register_headers(app: Flask) -> None:
     @app.after_request

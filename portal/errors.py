@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
 from portal.services import DomainError
+from portal.web.args import BadInput
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ def register_error_handlers(app) -> None:
     def csrf_error(exc):
         return error_page(400, _("The form expired or its security token is missing. Reload "
                                  "the page and try again; what you typed was not saved."))
+
+    @app.errorhandler(BadInput)
+    def bad_input(exc):
+        return error_page(400, exc.message)
 
     @app.errorhandler(DomainError)
     def domain_error(exc):

@@ -60,3 +60,35 @@ def id_or_400(raw) -> int:
     if value is None:
         abort(400)
     return value
+
+
+class BadInput(Exception):
+    """A request no form of the portal sends: answered with the friendly 400 page."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def refuse_unreadable_requests() -> None:
+    """Before every request: no JSON bodies on form routes, no NUL in any argument.
+
+    Flask-WTF reads a JSON body as form data, so `{"version": 2}` reached `str` methods
+    as an int (a 500); PostgreSQL refuses NUL in text (another 500). Neither comes from the
+    portal's own pages. A route that takes JSON (a phone system's push) says so with
+    `view.accepts_json = True`.
+    """
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    view = current_app.view_functions.get(request.endpoint)
+    if request.is_json and not getattr(view, "accepts_json", False):
+        raise BadInput(_("This address takes form submissions from the portal's own pages."))
+    for values in (request.args, request.form if request.mimetype in FORM_TYPES else {}):
+        for key, value in values.items(multi=True) if values else ():
+            if "\x00" in key or "\x00" in value:
+                raise BadInput(_("The request contained a character that cannot be stored. "
+                                 "Please check what you typed and try again."))
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
