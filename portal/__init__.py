@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     uow.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
+    from portal.web import form_rendering
+
+    form_rendering.install()
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: None)
     _init_login(app)
@@ -79,8 +82,6 @@ def _select_locale() -> str:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from portal.models import Employee
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in first.")
@@ -89,9 +90,10 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from portal.web import sessions
+        from portal.web import sessions, signed_in
 
-        employee = db.session.get(Employee, int(user_id)) if user_id.isdigit() else None
+        valid_id = user_id.isascii() and user_id.isdigit() and len(user_id) < 10
+        employee = signed_in.load(int(user_id)) if valid_id else None
         return employee if employee is not None and sessions.still_valid(employee) else None
 
     @app.before_request
@@ -138,10 +140,12 @@ def _register_template_helpers(app: Flask) -> None:
                                  page_url=display.page_url, age=display.age,
                                  due_callbacks=due_callbacks)
 
-    @app.context_processor
-    def menu():
-        areas = areas_for(current_user) if current_user.is_authenticated else []
-        return {"menu_areas": areas, "current_locale": str(get_locale())}
+    def menu_areas() -> list:
+        return areas_for(current_user) if current_user.is_authenticated else []
+
+    # Functions, not a context processor: only full pages ask for the menu and the locale,
+    # and HTMX fragments (most requests) no longer pay for them.
+    app.jinja_env.globals.update(menu_areas=menu_areas, current_locale=lambda: str(get_locale()))
 
     @app.before_request
     def remember_area():

@@ -12,6 +12,9 @@ class Config:
     # False here; the session interface still marks the cookie Secure on HTTPS requests.
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 12 * 3600  # one shift and a bit
+    # Re-signing the cookie on every response cost CPU on every request; web/sessions.py
+    # touches the session (and so renews the cookie) once a minute while the user is active.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_ABSOLUTE_SECONDS = 12 * 3600  # signed in at most this long, however active
     SESSION_IDLE_SECONDS = 2 * 3600  # a desk left alone this long signs out
     WTF_CSRF_TIME_LIMIT = None  # token lives with the session; the session expires instead

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import request, url_for
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+
+from portal.timeutil import LOCAL, to_local
 
 
 def attr_path(obj, path: str):
@@ -35,11 +36,16 @@ def display(value) -> str:
 
 
 def format_dt(value: datetime | None) -> str:
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    """China time, digits only, so the same in every language. strftime, not Babel's
+    format_datetime: a ticket list shows 40 of them, and Babel's cost ~40 µs each."""
+    if not value:
+        return ""
+    local = value.astimezone(LOCAL) if value.tzinfo else to_local(value)
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def format_d(value: date | None) -> str:
-    return format_date(value, "yyyy-MM-dd") if value else ""
+    return value.strftime("%Y-%m-%d") if value else ""
 
 
 def audit_action_label(action: str) -> str:

@@ -71,6 +71,8 @@ def _clean_database(request, app):
     with app.app_context():
         db.session.remove()
         _wipe()
+        # The wipe bypasses the ORM and SQLite reuses ids: forget the signed-in cache too.
+        app.extensions.pop("portal.signed_in", None)
         seed_reference()
         db.session.remove()
     yield

@@ -99,3 +99,12 @@ def test_phone_suffix_keeps_its_leading_zero(ctx):
     factories.customer(name="尾号零", phone_mobile="13800005206")
     factories.customer(name="尾号一", phone_mobile="13800015206")
     assert [c.name for c in lookup("05206")] == ["尾号零"]
+
+
+def test_lookup_by_customer_number_any_case_with_products_listed(customers):
+    """The customer no. (客户编号) finds its customer; the result lists its products."""
+    c = customers[2]
+    found = lookup(c.code.lower())
+    assert [m.name for m in found] == ["李燊"]
+    assert [p.serial for p in found[0].products] == ["SNGLASS0001"]
+    assert found[0].phones == ["18611112222", "0571-88886666"]

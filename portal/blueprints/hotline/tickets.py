@@ -33,7 +33,7 @@ from portal.timeutil import local_to_utc, to_local
 from portal.web.args import date_arg, enum_arg, int_arg, page_arg, version_of
 from portal.web.guards import permission_required
 from portal.web.loaders import ticket_or_404
-from portal.web.pagination import paginate_rows
+from portal.web.pagination import RowPage, paginate_rows
 from portal.web.rendering import refused, render, safe_next, wants_fragment
 
 
@@ -218,9 +218,11 @@ def ticket_list():
     if view not in LISTS:
         view = "all"
     filters = LISTS[view][0](_filters_from_args())
-    page = db.paginate(tickets.search_statement(filters, current_user),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    branches = db.session.scalars(sa.select(OrgUnit).where(
+    number, size = page_arg(), current_app.config["PAGE_SIZE"]
+    rows, total = tickets.list_rows(filters, current_user, number, size)
+    page = RowPage(rows, number, size, total)
+    # Only the full page has the filter form with its branch select.
+    branches = [] if wants_fragment() else db.session.scalars(sa.select(OrgUnit).where(
         OrgUnit.kind == OrgKind.BRANCH).order_by(OrgUnit.code)).all()
     return render("hotline/tickets.html", "hotline/_ticket_table.html", page=page, view=view,
                   filters=filters, branches=branches, statuses=list(TicketStatus),

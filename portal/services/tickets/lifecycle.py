@@ -240,13 +240,35 @@ SORTS = {
 }
 
 
-def search_statement(filters: TicketFilters, user: Employee):
-    """The filtered ticket list, limited to the org units the user may see."""
+def list_rows(filters: TicketFilters, user: Employee, page: int, per_page: int
+              ) -> tuple[list, int]:
+    """One page of the ticket list as rows of the columns it shows, and the total.
+
+    Twenty Ticket objects with their customers and branches were most of the list's CPU:
+    the rows come in one joined statement, and the count counts tickets, without joins."""
+    columns = sa.select(
+        Ticket.id, Ticket.number, Ticket.status, Ticket.urgent, Ticket.serial_anomaly,
+        Ticket.short_text, Ticket.created_at, Ticket.expected_end,
+        Customer.name.label("customer_name"), OrgUnit.name.label("branch_name"),
+    ).join(Customer, Customer.id == Ticket.customer_id).join(
+        OrgUnit, OrgUnit.id == Ticket.branch_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        search_statement(filters, user, sa.select(Ticket.id)).order_by(None).subquery()))
+    rows = db.session.execute(search_statement(filters, user, columns)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, total or 0
+
+
+def search_statement(filters: TicketFilters, user: Employee, stmt=None):
+    """The filtered ticket list, limited to the org units the user may see: Ticket objects,
+    or the columns of `stmt` (a select from tickets) with the same filters and order."""
     from portal.services.core.customers import prefix
     from portal.services.core.duties import scope_to_org
     from portal.timeutil import local_day_end_utc, local_day_start_utc
 
-    stmt = sa.select(Ticket).options(selectinload(Ticket.customer), selectinload(Ticket.branch))
+    if stmt is None:
+        stmt = sa.select(Ticket).options(selectinload(Ticket.customer),
+                                         selectinload(Ticket.branch))
     stmt = scope_to_org(stmt, Ticket.branch_id, user)
     if filters.status:
         stmt = stmt.where(Ticket.status == filters.status)
