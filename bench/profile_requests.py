@@ -3,6 +3,7 @@
     .venv/bin/python bench/profile_requests.py card                 # 200 caller cards
     .venv/bin/python bench/profile_requests.py lookup6 -n 500 --top 40
     .venv/bin/python bench/profile_requests.py all    # CPU ms, statements, Python calls
+    .venv/bin/python bench/profile_requests.py card,detail --no-profile
 
 The load harness (load.py) measures CPU per request over HTTP; this script says which
 functions spend it. It signs in as agent 20001 on the bench database (default: the
@@ -111,7 +112,8 @@ def run(client, make, rng, n: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", help="lookup4, lookup6, name, card, tickets, detail, save, all")
+    parser.add_argument("kind", help="lookup4, lookup6, name, card, tickets, detail, save "
+                        "(several with commas: a summary line each), or all")
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--top", type=int, default=30)
@@ -131,11 +133,12 @@ def main() -> None:
                    ).status_code != 302:
         raise SystemExit("sign-in as 20001 failed")
     table = kinds(found)
-    names = list(table) if args.kind == "all" else [args.kind]
+    names = list(table) if args.kind == "all" else args.kind.split(",")
+    summary = args.no_profile or len(names) > 1
     for name in names:
         run(client, table[name], rng, 20)
         meter.count = 0
-        if args.no_profile or args.kind == "all":
+        if summary:
             ms = run(client, table[name], rng, args.n)
             statements = meter.count / args.n
             # Python function calls per request: unlike CPU time, the same on a busy machine.

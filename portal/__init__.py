@@ -41,9 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
     uow.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
-    from portal.web import form_rendering
+    from portal.web import form_rendering, request_translations
 
     form_rendering.install()
+    request_translations.install()
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: None)
     _init_login(app)

@@ -30,8 +30,10 @@ def ensure_visible(org_unit_id: int | None) -> None:
         abort(404)
 
 
-def ticket_or_404(number: str) -> Ticket:
-    """The ticket by its number (BX…), within the user's branches."""
-    ticket = db.first_or_404(sa.select(Ticket).where(Ticket.number == (number or "").upper()[:20]))
+def ticket_or_404(number: str, *options) -> Ticket:
+    """The ticket by its number (BX…), within the user's branches; `options` are loader
+    options for what the page will show (one joined statement instead of a lazy load each)."""
+    ticket = db.first_or_404(sa.select(Ticket).where(Ticket.number == (number or "").upper()[:20])
+                             .options(*options))
     ensure_visible(ticket.branch_id)
     return ticket

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.hotline import bp
@@ -148,8 +149,15 @@ def _created(ticket: Ticket):
 @bp.get("/tickets/<number>")
 @permission_required("hotline.view", "stores.view")
 def ticket_detail(number: str):  # stores see their own branch's tickets (ensure_visible)
-    ticket = ticket_or_404(number)
+    ticket = ticket_or_404(number, *SHOWN_WITH_A_TICKET)
     return _detail(ticket, TransitionForm(formdata=None, version=ticket.version))
+
+
+# The records the ticket page always shows, joined into the ticket's statement instead of a
+# lazy load each. Only these: the rest are usually empty or already in the session (the
+# reporter is often the agent reading), and joining them cost more than it saved (bench/).
+SHOWN_WITH_A_TICKET = (
+    joinedload(Ticket.customer), joinedload(Ticket.product), joinedload(Ticket.branch))
 
 
 def _detail(ticket: Ticket, form: TransitionForm, status: int = 200):
