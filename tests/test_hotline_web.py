@@ -74,6 +74,24 @@ def test_general_call_returns_to_the_card(app, agent, customer_with_product):
     assert "咨询保养价格" in response.get_data(as_text=True)
 
 
+def test_a_call_saved_from_the_card_sends_back_only_what_changed(app, agent,
+                                                                 customer_with_product):
+    """HTMX: a fresh form for the next call, the flash and the last calls (out of band)."""
+    customer_id, _ = customer_with_product
+    data = _call_form(agent, customer_id)
+    data.update(category="general", content="咨询延保价格")
+    response = agent.post("/hotline/calls", data=data, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Retarget" not in response.headers
+    fresh = form_fields(html[:html.index("</form>")])
+    assert fresh["content"] == "" and fresh["submit_token"] not in ("", data["submit_token"])
+    assert fresh["customer_id"] == str(customer_id)
+    oob = html[html.index('id="last-calls"') - 200:]
+    assert 'hx-swap-oob="true"' in oob and "咨询延保价格" in oob
+    assert 'id="card-flashes" hx-swap-oob="true"' in html and "flash-success" in html
+    assert 'data-testid="open-tickets"' not in html  # the rest of the card is not resent
+
+
 def test_double_submitted_call_is_saved_once(app, agent, customer_with_product):
     customer_id, _ = customer_with_product
     data = _call_form(agent, customer_id)

@@ -163,6 +163,28 @@ def test_agent_logs_an_install_call_and_creates_its_ticket_on_the_card_for_the_b
     assert _tickets(app)[0][1] == TicketStatus.KCJS.value
 
 
+def test_two_calls_in_a_row_on_the_card_without_a_page_load(app, page: Page):
+    """A saved call answers with only what changed: the last calls grow, the form is fresh
+    for the next call, and the rest of the card stays as it was."""
+    customer = _demo_customer(app, "13957100001")
+    sign_in(page, "20001", app.config["DEMO_PASSWORD"])
+    page.goto(f"/hotline/customers/{customer['id']}")
+    page.evaluate("window.__sameCard = true")
+    card = page.locator("[data-testid=caller-card]")
+    last_calls = card.locator("[data-testid=last-calls] tbody tr")
+    for n, text in enumerate(("咨询保养价格", "询问延保条款"), start=1):
+        form = card.locator("#work [data-testid=call-form]")
+        form.locator("select[name=category]").select_option("business")
+        form.locator("textarea[name=content]").fill(text)
+        form.locator("[data-testid=save-call]").click()
+        expect(last_calls).to_have_count(n)
+        expect(last_calls.first).to_contain_text(text)
+        expect(page.locator("#card-flashes .flash-success")).to_be_visible()
+        expect(card.locator("#work textarea[name=content]")).to_have_value("")
+    expect(card.locator("h1")).to_contain_text(customer["name"])
+    assert page.evaluate("window.__sameCard") is True, "the page was reloaded"
+
+
 def test_keyboard_only_lookup_with_a_formatted_phone_and_enter(app, page: Page):
     customer = _demo_customer(app, "13912345678")
     with app.app_context():

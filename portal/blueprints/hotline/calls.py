@@ -17,10 +17,11 @@ from portal.models import CallCategory, CallRecord, Customer, Employee, Product
 from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.hotline import calls
+from portal.services.hotline.caller_card import last_calls
 from portal.timeutil import local_to_utc, to_local
 from portal.web.args import date_arg, int_arg, parse_int
 from portal.web.guards import permission_required
-from portal.web.rendering import refused, render
+from portal.web.rendering import refused, render, wants_fragment
 
 
 @bp.post("/calls")
@@ -56,6 +57,11 @@ def save_call():
     flash(_("Call saved."), "success")
     if customer is None:
         return redirect(url_for("hotline.index"))
+    if wants_fragment():
+        # From the card: only what changed (a fresh form, the flash, the last calls); the
+        # whole card again cost more than the save itself.
+        return render("hotline/_call_saved.html", customer=customer,
+                      call_form=new_call_form(customer), calls=last_calls(customer.id))
     return render_card(customer)
 
 

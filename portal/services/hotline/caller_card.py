@@ -66,8 +66,12 @@ def load(customer: Customer, today: date) -> CallerCard:
         products=[p for p in customer.products if p.active],
         open_tickets=[t for t in tickets if t.status in OPEN_STATUSES],
         recent_tickets=[t for t in tickets if t.status not in OPEN_STATUSES][:5],
-        calls=db.session.execute(_CALLS, params).all(),
+        calls=last_calls(customer.id),
         complaints=db.session.execute(_COMPLAINTS, params).all(),
         callbacks=db.session.execute(_CALLBACKS, params).all(),
         today=today,
     )
+
+
+def last_calls(customer_id: int) -> list:
+    return db.session.execute(_CALLS, {"cid": customer_id}).all()
