@@ -69,8 +69,10 @@ class Employee(UserMixin, Audited, Deactivatable, Timestamps, db.Model):
 
     org_unit: Mapped[OrgUnit] = relationship()
     department: Mapped[Department | None] = relationship()
+    # Loaded when asked for: an employee shown by name on a ticket or call needs no groups;
+    # the signed-in one comes with them from web/signed_in.py.
     groups: Mapped[list[PermissionGroup]] = relationship(
-        secondary=employee_groups, lazy="selectin", order_by=PermissionGroup.id
+        secondary=employee_groups, order_by=PermissionGroup.id
     )
 
     @property

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.admin import forms
@@ -128,4 +129,6 @@ def search_statement(kind: MasterData, q: str | None, include_inactive: bool):
         pattern = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
         stmt = stmt.where(sa.or_(*(getattr(model, c).ilike(pattern, escape="\\")
                                    for c in kind.search)))
+    if model is Employee:  # the list shows each employee's groups: one statement for all
+        stmt = stmt.options(selectinload(Employee.groups))
     return stmt.order_by(getattr(model, kind.order_by))
