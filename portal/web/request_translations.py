@@ -10,6 +10,16 @@ import flask_babel
 from flask import g
 
 _find = flask_babel.Domain.get_translations
+_domain = flask_babel.get_domain
+
+
+def _get_domain():
+    """The request's domain from where Flask-Babel keeps it, in one context lookup."""
+    try:
+        found = g._flask_babel.__dict__.get("babel_domain")
+    except (AttributeError, RuntimeError):
+        found = None
+    return found if found is not None else _domain()
 
 
 def _get_translations(domain):
@@ -29,3 +39,4 @@ def _get_translations(domain):
 def install() -> None:
     """Idempotent; called by create_app."""
     flask_babel.Domain.get_translations = _get_translations
+    flask_babel.get_domain = _get_domain  # gettext() and lazy strings look it up by name
