@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     from portal.web import form_rendering, request_translations
 
-    form_rendering.install()
+    form_rendering.install(app)
     request_translations.install()
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: None)
