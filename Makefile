@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils
+DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils postgresql-client
 export FLASK_APP := portal
 
 .PHONY: run test install install-test translations lint i18n-update serve clean docs-preview \

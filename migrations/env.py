@@ -36,7 +36,9 @@ def run_migrations_online() -> None:
     # things in place; batch mode copies the table, and is a plain ALTER on PostgreSQL).
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", _skip_empty)
-    with db.engine.connect() as connection:
+    from portal.database import without_statement_timeout
+
+    with db.engine.connect() as raw, without_statement_timeout(raw) as connection:
         context.configure(
             connection=connection,
             target_metadata=db.metadata,

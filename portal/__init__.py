@@ -36,6 +36,10 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.services.core import audit, customers  # noqa: F401 — register the session hooks
 
     db.init_app(app)
+    from portal import database
+
+    with app.app_context():
+        database.init_app(app, db.engine)
     from portal.services.core import uow
 
     uow.init_app(app)

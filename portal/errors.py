@@ -2,10 +2,12 @@
 
 import logging
 
-from flask import render_template, request
+from flask import current_app, make_response, render_template, request, session
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -29,8 +31,6 @@ def _messages() -> dict[int, tuple[str, str]]:
         413: (_("Too large"), _("The upload is too large.")),
         500: (_("Something went wrong"), _("An unexpected error occurred. It has been logged; "
                                            "please try again.")),
-        503: (_("Service unavailable"), _("The database cannot be reached right now. Please try "
-                                          "again in a moment.")),
     }
 
 
@@ -41,7 +41,46 @@ def error_page(status: int, detail: str | None = None, standalone: bool = False)
         template = "errors/_error.html"
     else:
         template = "errors/standalone.html" if standalone else "errors/error.html"
-    return render_template(template, status=status, title=title, text=detail or text), status
+    try:
+        return render_template(template, status=status, title=title, text=detail or text), status
+    except Exception as exc:  # the menu or the signed-in user needed the database
+        if is_database_fault(exc):
+            return database_unavailable(exc)
+        raise
+
+
+def is_database_fault(exc: BaseException | None) -> bool:
+    """The database is down, frozen, locked too long or out of connections: not a bug."""
+    if isinstance(exc, (OperationalError, PoolTimeout)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def database_unavailable(exc: BaseException):
+    """The 503 page, rendered without a single query, within the database time limits.
+
+    No signed-in user (loading it is a query), no menu, no locale from the user's record:
+    the template is rendered without the context processors, in the session's language.
+    """
+    # One line, not a traceback per request during an outage; the driver's words, no SQL.
+    log.warning("database unavailable on %s: %s", request.path, getattr(exc, "orig", None) or exc)
+    _rollback()
+    locale = session.get("locale")
+    with force_locale(locale if locale in current_app.config["LANGUAGES"] else "zh_CN"):
+        title = _("Service unavailable")
+        text = _("The system cannot reach the database right now. Please try again in a "
+                 "moment. If you were saving something, check whether it was saved before "
+                 "entering it again.")
+        fragment = bool(request.headers.get("HX-Request"))
+        template = current_app.jinja_env.get_template(
+            "errors/_error.html" if fragment else "errors/standalone.html")
+        html = template.render(status=503, title=title, text=text)
+    response = make_response(html, 503)
+    response.headers["Retry-After"] = str(round(current_app.config["DB_RETRY_SECONDS"]) or 1)
+    if fragment:  # the notice replaces the page body, whatever the element that asked
+        response.headers["HX-Retarget"] = "#main"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def _rollback() -> None:
@@ -70,6 +109,9 @@ def register_error_handlers(app) -> None:
     def http_error(exc):
         if exc.code in (301, 302, 303, 307, 308):
             return exc
+        # A commit in after_request that failed reaches here as a 500 wrapping the error.
+        if is_database_fault(getattr(exc, "original_exception", None)):
+            return database_unavailable(exc.original_exception)
         return error_page(exc.code or 500)
 
     @app.errorhandler(IntegrityError)
@@ -87,14 +129,13 @@ def register_error_handlers(app) -> None:
         return error_page(409, _("Someone else saved this record a moment ago. Reload the "
                                  "page to see their change, then try again."))
 
-    @app.errorhandler(OperationalError)
-    def database_down(exc):
-        log.exception("database error on %s", request.path)
-        _rollback()
-        return error_page(503, standalone=True)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(PoolTimeout, database_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
+        if is_database_fault(exc):
+            return database_unavailable(exc)
         log.exception("unhandled error on %s", request.path)
         _rollback()
         try:

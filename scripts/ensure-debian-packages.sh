@@ -3,6 +3,7 @@
 #   chromium            the real browser the Playwright tests drive (no browser download)
 #   fonts-wqy-microhei  a CJK font: PDFs embed it, browser screenshots need it
 #   poppler-utils       pdftotext, with which tests read the PDFs back
+#   postgresql-client   pg_dump / pg_restore for `flask backup` / `flask restore`
 set -euo pipefail
 missing=()
 for pkg in "$@"; do

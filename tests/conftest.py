@@ -41,8 +41,7 @@ def app(tmp_path_factory):
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret"}
     if url.startswith("postgresql"):
         # Concurrency tests open ~50 transactions at once; the default pool would queue them.
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 5,
-                                               "max_overflow": 60}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 5, "max_overflow": 60}
     app = create_app(config)
     _reset_schema(app)
     return app
