@@ -3,6 +3,7 @@
 #   chromium            the real browser the Playwright tests drive (no browser download)
 #   fonts-wqy-microhei  a CJK font: PDFs embed it, browser screenshots need it
 #   poppler-utils       pdftotext, with which tests read the PDFs back
+#   nginx               the production front (deploy/): its test, make run-nginx, load.py --via-nginx
 set -euo pipefail
 missing=()
 for pkg in "$@"; do
