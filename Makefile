@@ -4,10 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils postgresql-client
+DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils postgresql-client nginx
 export FLASK_APP := portal
 
-.PHONY: run test install install-test translations lint i18n-update serve clean docs-preview \
+.PHONY: run run-nginx test install install-test translations lint i18n-update serve clean docs-preview \
 	bench-load
 
 $(BIN)/python:
@@ -33,14 +33,24 @@ run: install translations
 	@echo "  30001 store_rep, 30002 store_supervisor, 30003 technician (上海徐汇) · 31001 store_rep (杭州西湖) ·"
 	@echo "  40001 warehouse_clerk, 40002 warehouse_manager (上海中心仓) · 50001 qa_inspector · 60001 service_manager"
 	@echo ""
-	$(BIN)/gunicorn -k gthread -w 2 --threads 4 -b 127.0.0.1:$(PORT) --access-logfile - 'portal:create_app()'
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py -b 127.0.0.1:$(PORT)
+
+# The same demo behind nginx (README, "Deploy behind nginx"): nginx on NGINX_PORT serves
+# /static/ and proxies the rest to gunicorn on PORT.
+NGINX_PORT ?= 8080
+run-nginx: install translations
+	./scripts/ensure-debian-packages.sh fonts-wqy-microhei nginx
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Service Portal behind nginx: http://127.0.0.1:$(NGINX_PORT)/login (demo accounts: make run)"
+	./deploy/run-behind-nginx.sh --port $(NGINX_PORT) --app-port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check portal tests bench
+	$(BIN)/ruff check portal tests bench deploy
 
 test: install-test translations
 	./scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES)
-	$(BIN)/ruff check portal tests bench
+	$(BIN)/ruff check portal tests bench deploy
 	@echo "== test suite on SQLite =="
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if $(BIN)/python scripts/pg-reachable.py "$(TEST_DATABASE_URL)"; then \
@@ -58,6 +68,7 @@ BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 BENCH_ARGS ?=
 bench-load: translations
 	$(BIN)/pip install -q -e '.[bench]'
+	$(if $(findstring --via-nginx,$(BENCH_ARGS)),./scripts/ensure-debian-packages.sh nginx)
 	$(BIN)/python bench/load.py --url "$(BENCH_DATABASE_URL)" $(BENCH_ARGS)
 
 docs-preview: install translations

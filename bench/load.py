@@ -5,6 +5,7 @@
     .venv/bin/python bench/load.py --mode busy --full       # 400 agents, think 2–6 s
     .venv/bin/python bench/load.py --mode signin --full     # 400 sign-ins within 60 s
     .venv/bin/python bench/load.py --mode kinds             # each request kind, 8 users, no think
+    .venv/bin/python bench/load.py --mode kinds --via-nginx # the same through nginx (deploy/)
 
 Each run first measures the bare-Flask floor (bench/floor_app.py, same gunicorn settings,
 8 users back to back), then the portal. Before and after the measured window it reads the
@@ -40,8 +41,10 @@ sys.path.insert(0, str(ROOT))
 import locustfile  # noqa: E402  (bench/locustfile.py)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
-GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "-k", "gthread", "-w", "2",
-            "--threads", "4", "--access-logfile", "-"]  # as the Makefile's `make run`
+# The settings `make run` and the deployment use (deploy/gunicorn.conf.py); -b and the app
+# given on the command line override the file's.
+GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py")]
 TICK = os.sysconf("SC_CLK_TCK")
 AGENTS = ["20001"] + [str(n) for n in range(20003, 20021)]  # bench/generate.py's agents
 
@@ -190,6 +193,37 @@ def warm_up(server: Server, samples: dict, rounds: int = 8) -> None:
                     raise SystemExit(f"warm-up: {path} answered {response.status} "
                                      f"at {response.url}")
                 response.read()
+
+
+# -- --via-nginx -----------------------------------------------------------------------
+
+def put_nginx_in_front(server: Server, port: int, path: str):
+    """nginx on `port` proxying to the gunicorn `server` (deploy/nginx/portal.conf): from
+    now on the users go to nginx, while the workers' CPU and connections are still read
+    from gunicorn (its connections are then nginx's upstream pool)."""
+    from deploy.behind_nginx import Nginx
+
+    front = Nginx(port, f"127.0.0.1:{server.port}")
+    front.wait_ready(path)
+    front.title = server.name
+    front.cpu_at_start = front.cpu_ms()
+    server.url = front.url
+    return front
+
+
+def stop_fronts(fronts: list) -> None:
+    """Stop the nginx instances, each after reading its CPU while its workers still live."""
+    for front in fronts:
+        if not hasattr(front, "cpu_total"):
+            front.cpu_total = front.cpu_ms() - front.cpu_at_start
+            front.stop()  # flushes the buffered access log
+            front.requests = front.requests_logged()
+
+
+def nginx_notes(fronts: list) -> list[str]:
+    return [f"- nginx in front of the {f.title} ({f.prefix}): {f.cpu_total / 1000:.1f} s CPU "
+            f"(master + workers) over the whole run, {f.requests:,} requests logged at "
+            f"stop: {f.cpu_total / max(f.requests, 1):.2f} ms per request" for f in fronts]
 
 
 # -- one locust phase -------------------------------------------------------------------
@@ -509,6 +543,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--port", type=int, default=5055, help="portal; the floor uses port+1")
     parser.add_argument("--out", help="also write the Markdown report to this file")
+    parser.add_argument("--via-nginx", action="store_true",
+                        help="drive the portal (and the floor) through nginx in front of "
+                             "gunicorn (deploy/behind_nginx.py), on port+2 (floor port+3)")
     parser.add_argument("--write-samples", metavar="FILE",
                         help="only draw the samples into FILE (for locust -f bench/locustfile.py)")
     args = parser.parse_args(argv)
@@ -537,20 +574,26 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load average {os.getloadavg()[0]:.2f} at start; logs in {workdir}", file=sys.stderr)
 
     floor = None
+    fronts = []  # --via-nginx: the nginx in front of the floor, then the portal's
     if not args.no_floor:
         server = Server("floor", "floor_app:app", args.port + 1, env, log, chdir=BENCH)
         try:
             server.wait_ready("/")
+            if args.via_nginx:
+                fronts.append(put_nginx_in_front(server, args.port + 3, "/"))
             floor = run_phase("bare-Flask floor", server, locustfile.FloorUser, args.kind_users,
                               args.kind_users, args.floor_duration, 2, None,
                               signed_in_users=False)
         finally:
+            stop_fronts(fronts)
             server.stop()
 
     server = Server("portal", "portal:create_app()", args.port, env, log)
     phases = []
     try:
         server.wait_ready("/healthz")
+        if args.via_nginx:
+            fronts.append(put_nginx_in_front(server, args.port + 2, "/healthz"))
         warm_up(server, samples)
         if args.mode in ("agents", "busy"):
             think = args.think or ("8,20" if args.mode == "agents" else "2,6")
@@ -578,10 +621,14 @@ def main(argv: list[str] | None = None) -> None:
                         row.cpu_ms, row.cpu_split = total, split
                 phases.append(phase)
     finally:
+        stop_fronts(fronts)
         server.stop()
 
     text = report(phases, floor, per_kind=args.mode == "kinds")
-    header = (f"bench/load.py --mode {args.mode}{' --full' if full else ''} · {started} · "
+    if fronts:
+        text += "\n" + "\n".join(nginx_notes(fronts))
+    header = (f"bench/load.py --mode {args.mode}{' --full' if full else ''}"
+              f"{' --via-nginx' if args.via_nginx else ''} · {started} · "
               f"{os.cpu_count()} cores · database {args.url.rsplit('/', 1)[-1]}")
     print()
     print(header)

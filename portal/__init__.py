@@ -55,6 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_headers(app)
+    from portal.web import assets
+
+    assets.init_app(app)
 
     from portal.errors import register_error_handlers
 

@@ -4,6 +4,7 @@
 #   fonts-wqy-microhei  a CJK font: PDFs embed it, browser screenshots need it
 #   poppler-utils       pdftotext, with which tests read the PDFs back
 #   postgresql-client   pg_dump / pg_restore for `flask backup` / `flask restore`
+#   nginx               the production front (deploy/): its test, make run-nginx, load.py --via-nginx
 set -euo pipefail
 missing=()
 for pkg in "$@"; do
