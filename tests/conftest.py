@@ -38,9 +38,9 @@ def _reset_schema(app) -> None:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
-    # The suite signs in hundreds of times from 127.0.0.1: no throttling here, and the number
-    # locks count in memory whatever the environment says (test_login_throttle.py turns the
-    # limiter on, on Redis too, in apps of its own).
+    # The suite signs in hundreds of times from 127.0.0.1: no throttling here, and none on a
+    # Redis the environment may name (test_login_throttle.py turns the limiter on, on Redis
+    # too, in apps of its own).
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
               "RATELIMIT_ENABLED": False, "REDIS_URL": None}
     if url.startswith("postgresql"):
@@ -77,7 +77,6 @@ def _clean_database(request, app):
         _wipe()
         seed_reference()
         db.session.remove()
-    app.extensions["portal.sign_in"].unknown.storage.reset()  # locks of unknown numbers
     yield
 
 

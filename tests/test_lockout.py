@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 
+from portal import create_app
 from portal.extensions import db
-from portal.models import AuditEvent, Employee
+from portal.models import AuditEvent, Employee, UnknownSignIn
 from portal.models.base import utcnow
 from portal.services.core import auth
 
@@ -116,6 +117,40 @@ def test_a_lock_that_ran_out_counts_afresh(app, client):
         400, _zh(app, "Wrong employee number or password."))
     state = _state(app, "30001")
     assert (state.failed_logins, state.locked_until) == (1, None)
+
+
+def test_an_unknown_number_locks_across_app_processes(app):
+    """Two app servers (or workers) over one database: the unknown number's count is in the
+    database like an employee's, so it locks at the fifth guess wherever they land."""
+    config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI",
+                                                "SQLALCHEMY_ENGINE_OPTIONS", "SECRET_KEY")}
+    other = create_app(config | {"TESTING": True, "RATELIMIT_ENABLED": False, "REDIS_URL": None})
+    try:
+        answers = {}
+        for number in ("30001", "99999"):
+            clients = [app.test_client(), other.test_client()]
+            answers[number] = [_answer(_post(clients[i % 2], number, f"guess-{i}"))
+                               for i in range(6)]
+        assert answers["99999"] == answers["30001"]
+        assert answers["99999"][4][1] == _zh(app, "%(n)s wrong passwords in a row: the "
+                                                  "account is locked for %(m)s minutes.", n=5, m=15)
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_unknown_numbers_quiet_for_a_day_are_forgotten(app, client):
+    with app.app_context():
+        db.session.add_all([
+            UnknownSignIn(employee_no="88888", failed_logins=4,
+                          updated_at=utcnow() - timedelta(days=2)),
+            UnknownSignIn(employee_no="88887", failed_logins=4, updated_at=utcnow())])
+        db.session.commit()
+    _post(client, "77777", "guess")  # any first failure tidies up
+    with app.app_context():
+        left = db.session.scalars(sa.select(UnknownSignIn.employee_no)
+                                  .order_by(UnknownSignIn.employee_no)).all()
+    assert left == ["77777", "88887"]
 
 
 # --------------------------------------------------------------------------- parallel guesses

@@ -15,10 +15,9 @@ from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import parse_many
-from limits.storage import storage_from_string
 
 from portal.blueprints.auth.forms import LoginForm
-from portal.services.core.lockout import Rules, UnknownNumbers, minutes_left
+from portal.services.core.lockout import Rules, minutes_left
 
 EXTENSION = "portal.sign_in"
 ENDPOINT = "auth.login"
@@ -34,14 +33,13 @@ def typed_number() -> str:
 class SignInGuard:
     """What the sign-in route and the admin's unlock need from this app's throttle."""
 
-    def __init__(self, app: Flask, limiter: Limiter, unknown: UnknownNumbers):
+    def __init__(self, app: Flask, limiter: Limiter):
         self.config = app.config
         self.limiter = limiter
-        self.unknown = unknown
 
     def rules(self) -> Rules:
         return Rules(self.config["LOGIN_MAX_FAILURES"], self.config["LOGIN_LOCK_MINUTES"],
-                     self.unknown, source=request.remote_addr or "")
+                     source=request.remote_addr or "")
 
     def forget_number(self, employee_no: str) -> None:
         """An unlocked account may sign in at once: its per-number window starts afresh."""
@@ -59,8 +57,7 @@ def guard() -> SignInGuard:
 
 def init_app(app: Flask) -> None:
     config = app.config
-    store = config["REDIS_URL"] or "memory://"
-    config.setdefault("RATELIMIT_STORAGE_URI", store)
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
     limiter = Limiter(key_func=get_remote_address, app=app)
     view = app.view_functions[ENDPOINT]
     view = limiter.limit(config["LOGIN_LIMIT_PER_NUMBER"], key_func=typed_number,
@@ -68,11 +65,7 @@ def init_app(app: Flask) -> None:
     view = limiter.limit(config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
                          scope="address")(view)
     app.view_functions[ENDPOINT] = view
-    # The locks of unknown numbers are a sign-in rule, not throttling: kept whether or not
-    # the limiter is enabled, in the same kind of store.
-    unknown = UnknownNumbers(storage_from_string(store),
-                             prefix=config["RATELIMIT_KEY_PREFIX"])
-    app.extensions[EXTENSION] = SignInGuard(app, limiter, unknown)
+    app.extensions[EXTENSION] = SignInGuard(app, limiter)
     app.register_error_handler(RateLimitExceeded, _throttled)
 
 

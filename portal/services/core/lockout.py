@@ -1,31 +1,31 @@
 """Locking an employee number after repeated wrong passwords.
 
-Each sign-in first reserves one of the LOGIN_MAX_FAILURES password checks in SQL, on a
+Each sign-in first reserves one of LOGIN_MAX_FAILURES password checks in SQL, on a
 connection of its own, and only then checks the hash: parallel guesses each need a slot,
-the slot that reaches the limit sets the lock in the same UPDATE, so no more than that many
-passwords are ever checked before the lock, however many guesses arrive at once.
+the slot that reaches the limit sets the lock in the same statement, so no more than that
+many passwords are ever checked before the lock, however many guesses arrive at once.
 
-A number that names no employee gets slots and a lock just the same, counted in the
-throttle's store (`UnknownNumbers`): the answers, and whether a hash is checked at all, are
-the same for every number, so a lock does not tell which employee numbers exist.
+A number that names no employee gets slots and a lock just the same, in `unknown_sign_ins`
+(one upsert, committed like the employee's UPDATE): the answers, the hash checks made and
+the database work are the same for every number, so neither the page nor its timing tells
+which employee numbers exist, whatever the number of app processes.
 """
 
-import logging
 import math
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
-from portal.models import AuditEvent, Employee
+from portal.models import AuditEvent, Employee, UnknownSignIn
 from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.core import uow
 
-log = logging.getLogger(__name__)
+UNKNOWN_KEPT = timedelta(days=1)  # an unknown number's count is forgotten after a quiet day
 
 
 @dataclass(frozen=True)
@@ -40,45 +40,14 @@ class Attempt:
     locked_until: datetime | None = None
 
 
-class UnknownNumbers:
-    """Slots and locks of typed numbers that name no employee, in a `limits` storage
-    (Redis when REDIS_URL is set, this process's memory otherwise)."""
-
-    COUNT_SECONDS = 24 * 3600  # a known account's count has no end; a day is close enough
-
-    def __init__(self, storage, prefix: str = ""):
-        self.storage = storage
-        self.prefix = prefix
-
-    def reserve(self, typed: str, max_failures: int, lock_minutes: int) -> Attempt:
-        lock_key = f"{self.prefix}/signin/lock/{typed}"
-        count_key = f"{self.prefix}/signin/count/{typed}"
-        try:
-            if self.storage.get(lock_key):
-                return Attempt(locked_for=minutes_left(
-                    self.storage.get_expiry(lock_key) - time.time()))
-            slot = self.storage.incr(count_key, self.COUNT_SECONDS)
-            if slot == max_failures:
-                self.storage.incr(lock_key, lock_minutes * 60)
-                self.storage.clear(count_key)  # after the lock, counting starts again
-            elif slot > max_failures or self.storage.get(lock_key):
-                return Attempt(locked_for=lock_minutes)  # a parallel guess took the last slot
-        except Exception:  # the store is down: sign-in goes on without this counter
-            log.warning("sign-in counter store unreachable", exc_info=True)
-            return Attempt(slot=1)
-        return Attempt(slot=slot, last=slot == max_failures)
-
-
 @dataclass(frozen=True)
 class Rules:
     max_failures: int
     lock_minutes: int
-    unknown: UnknownNumbers
     source: str = ""  # the client's address, for the audit trail
 
 
 def minutes_left(seconds: float) -> int:
-    # The same rounding for both kinds of lock, so their "try again in" never differ.
     return max(1, math.ceil(seconds / 60))
 
 
@@ -88,30 +57,45 @@ def reserve(typed: str, rules: Rules) -> Attempt:
     Committed at once on its own connection: the refused sign-in rolls its request back, the
     reservation must stand. An expired lock starts a new count.
     """
-    table = Employee.__table__
     now = utcnow()
+    employees, unknown = Employee.__table__, UnknownSignIn.__table__
     with db.engine.begin() as connection:
-        row = connection.execute(sa.select(table.c.id, table.c.password_hash)
-                                 .where(table.c.employee_no == typed)).first()
-        if row is None:
-            return rules.unknown.reserve(typed, rules.max_failures, rules.lock_minutes)
+        row = connection.execute(sa.select(employees.c.id, employees.c.password_hash)
+                                 .where(employees.c.employee_no == typed)).first()
+        table = employees if row is not None else unknown
         slot = sa.case((table.c.locked_until.is_not(None), 1), else_=table.c.failed_logins + 1)
         lock_end = now + timedelta(minutes=rules.lock_minutes)
+        counted = {"failed_logins": slot,
+                   "locked_until": sa.case((slot >= rules.max_failures, lock_end), else_=None)}
+        free = sa.or_(table.c.locked_until.is_(None), table.c.locked_until <= now)
+        if row is not None:
+            statement = table.update().where(table.c.id == row.id, free).values(**counted)
+            key = table.c.id == row.id
+        else:
+            first = lock_end if rules.max_failures <= 1 else None
+            insert = (postgresql.insert if connection.dialect.name == "postgresql"
+                      else sqlite.insert)(table)
+            statement = insert.values(employee_no=typed, failed_logins=1, locked_until=first,
+                                      updated_at=now).on_conflict_do_update(
+                index_elements=[table.c.employee_no], set_=counted | {"updated_at": now},
+                where=free)
+            key = table.c.employee_no == typed
         reserved = connection.execute(
-            table.update()
-            .where(table.c.id == row.id,
-                   sa.or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
-            .values(failed_logins=slot,
-                    locked_until=sa.case((slot >= rules.max_failures, lock_end), else_=None))
-            .returning(table.c.failed_logins, table.c.locked_until)).first()
+            statement.returning(table.c.failed_logins, table.c.locked_until)).first()
         if reserved is None:
-            until = connection.execute(sa.select(table.c.locked_until)
-                                       .where(table.c.id == row.id)).scalar()
-            # Measured now, not from `now`: this UPDATE may have waited for the one that locked.
+            until = connection.execute(sa.select(table.c.locked_until).where(key)).scalar()
+            # Measured now, not from `now`: this statement may have waited for the one that
+            # locked.
             left = (until - utcnow()).total_seconds() if until else 0
             return Attempt(locked_for=minutes_left(left))
-    return Attempt(employee_id=row.id, password_hash=row.password_hash, slot=reserved[0],
-                   last=reserved[0] >= rules.max_failures, locked_until=reserved[1])
+        if reserved[0] == 1:  # on both paths alike, so neither takes longer
+            connection.execute(unknown.delete().where(
+                unknown.c.updated_at < now - UNKNOWN_KEPT,
+                sa.or_(unknown.c.locked_until.is_(None), unknown.c.locked_until <= now)))
+    return Attempt(employee_id=row.id if row is not None else None,
+                   password_hash=row.password_hash if row is not None else None,
+                   slot=reserved[0], last=reserved[0] >= rules.max_failures,
+                   locked_until=reserved[1])
 
 
 def release(attempt: Attempt) -> None:
