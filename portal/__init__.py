@@ -47,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     from portal.blueprints.auth import throttle
 
-    throttle.init_app(app)  # Flask-Limiter on the sign-in view, and the number locks
+    throttle.init_app(app)  # Flask-Limiter on the sign-in view only
     _register_template_helpers(app)
     _register_headers(app)
 
