@@ -53,6 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: None)
     _init_login(app)
     _register_blueprints(app)
+    from portal.blueprints.auth import throttle
+
+    throttle.init_app(app)  # Flask-Limiter on the sign-in view only
     _register_template_helpers(app)
     _register_headers(app)
     from portal.web import assets

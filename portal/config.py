@@ -32,8 +32,21 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
-    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES = 5  # passwords checked before the account locks (web/throttle.py)
     LOGIN_LOCK_MINUTES = 15
+    # Sign-in throttling (Flask-Limiter, POST /login only; web/throttle.py). Per client
+    # address: 30 a minute is more than a person types, and a branch signing in behind one
+    # NAT at shift start still fits; a script is slowed to one guess every two seconds.
+    # Per typed employee number (known or not, so the answer tells nothing): 10 in any 15
+    # minutes leaves room for the 5 wrong passwords that lock it plus the right one after the
+    # lock ends, and caps what a guesser spread over many addresses gets.
+    LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
+    LOGIN_LIMIT_PER_NUMBER = "10 per 15 minutes"
+    RATELIMIT_ENABLED = True  # the test suite turns it off; its own tests turn it on
+    RATELIMIT_STRATEGY = "moving-window"  # "10 per 15 minutes" holds for any 15 minutes
+    RATELIMIT_KEY_PREFIX = "portal"  # a Redis shared with other programs keeps keys apart
+    # Redis down: count in process memory rather than refuse every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     PAGE_SIZE = 20
     # Forms are a few kB; nothing uploads files yet. A bigger body is refused with 413.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -55,8 +68,9 @@ def load_config(app, overrides: dict | None) -> None:
     for key in DB_LIMITS:
         if env.get(key):
             app.config[key] = float(env[key])
-    if env.get("TRUST_PROXY"):
-        app.config["TRUST_PROXY"] = env["TRUST_PROXY"] not in ("0", "false", "")
+    for key in ("TRUST_PROXY", "RATELIMIT_ENABLED"):
+        if env.get(key):
+            app.config[key] = env[key] not in ("0", "false", "")
     if overrides:
         app.config.update(overrides)
     app.config.setdefault(

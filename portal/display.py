@@ -50,7 +50,7 @@ def format_d(value: date | None) -> str:
 
 def audit_action_label(action: str) -> str:
     return {"create": _("Created"), "update": _("Changed"), "delete": _("Deleted"),
-            "refused": _("Refused")}.get(
+            "refused": _("Refused"), "lock": _("Locked"), "unlock": _("Unlocked")}.get(
         action, action)
 
 

@@ -38,7 +38,11 @@ def _reset_schema(app) -> None:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
-    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret"}
+    # The suite signs in hundreds of times from 127.0.0.1: no throttling here, and none on a
+    # Redis the environment may name (test_login_throttle.py turns the limiter on, on Redis
+    # too, in apps of its own).
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
+              "RATELIMIT_ENABLED": False, "REDIS_URL": None}
     if url.startswith("postgresql"):
         # Concurrency tests open ~50 transactions at once; the default pool would queue them.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 5, "max_overflow": 60}

@@ -90,7 +90,7 @@ from portal.models.tickets import (
     TicketStatus,
     TicketTiming,
 )
-from portal.models.users import Employee, PermissionGroup, employee_groups
+from portal.models.users import Employee, PermissionGroup, UnknownSignIn, employee_groups
 
 __all__ = [
     "PRIORITY_ORDER", "Appointment", "AppointmentStatus", "AssignmentRole", "Dispatch",
@@ -104,7 +104,7 @@ __all__ = [
     "CustomerPhone", "Department", "DocumentCounter", "Employee", "OrgKind", "OrgUnit",
     "PermissionGroup", "PriceItem", "PriceKind", "Product", "ProductUse", "Satisfaction",
     "ServiceClass", "ServiceItem", "Ticket", "TicketEvent", "TicketItem", "TicketKind",
-    "TicketStatus", "TicketTiming", "employee_groups",
+    "TicketStatus", "TicketTiming", "UnknownSignIn", "employee_groups",
     # warehouse
     "CountStatus", "DamageProposal", "DamageReport", "DamageStatus", "MovementKind", "Part",
     "Requisition", "RequisitionLine", "RequisitionStatus", "ReturnReport", "ReturnStatus",

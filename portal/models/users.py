@@ -100,3 +100,16 @@ class Employee(UserMixin, Audited, Deactivatable, Timestamps, db.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.employee_no})"
+
+
+class UnknownSignIn(db.Model):
+    """Failed sign-ins with a number that names no employee: counted and locked like an
+    employee's (services/core/lockout.py), so a lock does not tell which numbers exist."""
+
+    __tablename__ = "unknown_sign_ins"
+
+    employee_no: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    # Rows untouched for a day are purged (lockout.reserve), so typed numbers do not pile up.
+    updated_at: Mapped[datetime] = mapped_column(index=True)

@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.blueprints.auth import bp
+from portal.blueprints.auth import bp, throttle
 from portal.blueprints.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from portal.extensions import db
 from portal.services import DomainError
@@ -22,17 +22,16 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@public
+@public  # throttled per address and per typed number: throttle.py puts the limits on
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        cfg = current_app.config
         try:
             employee = authenticate(form.employee_no.data, form.password.data,
-                                    cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
+                                    throttle.guard().rules())
         except LoginRefused as exc:
             error = exc.message
         else:

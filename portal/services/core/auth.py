@@ -1,8 +1,5 @@
-"""Sign-in rules: password check, lockout after repeated failures, first-login password change."""
+"""Sign-in rules: password check (the lockout in lockout.py), first-login password change."""
 
-from datetime import timedelta
-
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -10,6 +7,7 @@ from portal.extensions import db
 from portal.models import Employee
 from portal.models.base import utcnow
 from portal.services import DomainError
+from portal.services.core import lockout
 
 MIN_PASSWORD_LENGTH = 10
 # Compared against when the employee number is unknown, so both paths cost one hash check
@@ -25,50 +23,36 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)  # scrypt, werkzeug's current default KDF
 
 
-def authenticate(employee_no: str, password: str, max_failures: int, lock_minutes: int):
-    """Return the employee, or raise LoginRefused; counts failures and locks the account."""
-    employee = db.session.scalar(
-        sa.select(Employee).where(Employee.employee_no == employee_no.strip())
-    )
-    now = utcnow()
-    if employee is None:
+def authenticate(employee_no: str, password: str, rules: lockout.Rules):
+    """Return the employee, or raise LoginRefused.
+
+    Unknown numbers, wrong passwords and locks answer alike whether or not the number names
+    an employee (see services/core/lockout.py): one hash check while a slot is free (the
+    dummy hash for an unknown number), none once the number is locked.
+    """
+    attempt = lockout.reserve(employee_no.strip(), rules)
+    if attempt.locked_for is not None:
+        raise LoginRefused(_("This account is locked. Try again in %(minutes)s minutes.",
+                             minutes=attempt.locked_for))
+    if attempt.employee_id is None:
         check_password_hash(_DUMMY_HASH, password)
-        raise LoginRefused(_("Wrong employee number or password."))
-    if employee.locked_until and employee.locked_until > now:
-        minutes = max(1, int((employee.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginRefused(
-            _("This account is locked. Try again in %(minutes)s minutes.", minutes=minutes))
-    if not check_password_hash(employee.password_hash, password):
-        if _count_failure(employee.id, max_failures, lock_minutes, now):
+        right = False
+    else:
+        right = check_password_hash(attempt.password_hash, password)
+    if not right:
+        if attempt.last:
+            lockout.record_lock(attempt, rules.source)
             raise LoginRefused(
                 _("%(n)s wrong passwords in a row: the account is locked for %(m)s minutes.",
-                  n=max_failures, m=lock_minutes)
-            )
+                  n=rules.max_failures, m=rules.lock_minutes))
         raise LoginRefused(_("Wrong employee number or password."))
+    lockout.release(attempt)
+    employee = db.session.get(Employee, attempt.employee_id)
     if not employee.active:
         raise LoginRefused(_("This account is deactivated. Please contact the administrator."))
-    employee.failed_logins = 0
-    employee.locked_until = None
-    employee.last_login_at = now
+    employee.last_login_at = utcnow()
     db.session.flush()
     return employee
-
-
-def _count_failure(employee_id: int, max_failures: int, lock_minutes: int, now) -> bool:
-    """Count a wrong password on a connection of its own: the refused sign-in rolls back,
-    the count must stand. One atomic UPDATE, so parallel guesses cannot read the same count.
-    Returns whether this failure locked the account."""
-    table = Employee.__table__
-    with db.engine.begin() as connection:
-        failures = connection.execute(
-            table.update().where(table.c.id == employee_id)
-            .values(failed_logins=table.c.failed_logins + 1)
-            .returning(table.c.failed_logins)).scalar_one()
-        if failures < max_failures:
-            return False
-        connection.execute(table.update().where(table.c.id == employee_id).values(
-            failed_logins=0, locked_until=now + timedelta(minutes=lock_minutes)))
-    return True
 
 
 def end_sessions(employee: Employee) -> None:
