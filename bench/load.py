@@ -6,6 +6,7 @@
     .venv/bin/python bench/load.py --mode signin --full     # 400 sign-ins within 60 s
     .venv/bin/python bench/load.py --mode kinds             # each request kind, 8 users, no think
     .venv/bin/python bench/load.py --mode kinds --via-nginx # the same through nginx (deploy/)
+    .venv/bin/python bench/load.py --servers 2              # two app servers behind one nginx
 
 Each run first measures the bare-Flask floor (bench/floor_app.py, same gunicorn settings,
 8 users back to back), then the portal. Before and after the measured window it reads the
@@ -77,8 +78,9 @@ def machine_jiffies() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
-def connections(port: int, pids: list[int]) -> dict[int, int]:
-    """Established TCP connections on `port` held by each of `pids` (the keep-alive spread)."""
+def connections(port: int | list[int], pids: list[int]) -> dict[int, int]:
+    """Established TCP connections on `port`(s) held by each of `pids` (the keep-alive spread)."""
+    ports = {port} if isinstance(port, int) else set(port)
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -86,7 +88,7 @@ def connections(port: int, pids: list[int]) -> dict[int, int]:
                 next(fh)
                 for line in fh:
                     parts = line.split()
-                    if int(parts[1].rsplit(":", 1)[1], 16) == port and parts[3] == "01":
+                    if int(parts[1].rsplit(":", 1)[1], 16) in ports and parts[3] == "01":
                         inodes.add(parts[9])
         except FileNotFoundError:
             continue
@@ -226,6 +228,42 @@ def nginx_notes(fronts: list) -> list[str]:
             f"stop: {f.cpu_total / max(f.requests, 1):.2f} ms per request" for f in fronts]
 
 
+# -- --servers N: several app servers behind one nginx -------------------------------------
+
+class ServerGroup:
+    """N gunicorns (the portal) on port, port+10, …, driven together: the phase reads all
+    their workers' CPU and connections; the users go to the nginx in front of them."""
+
+    def __init__(self, count: int, port: int, env: dict, log: Path):
+        self.servers = [Server(f"portal {i + 1}", "portal:create_app()", port + 10 * i, env,
+                               log.with_name(f"gunicorn-{i + 1}.log")) for i in range(count)]
+        self.name, self.port = f"{count} portal servers", port
+        self.ports = [s.port for s in self.servers]
+        self.url = self.servers[0].url
+
+    def wait_ready(self, path: str) -> None:
+        for server in self.servers:
+            server.wait_ready(path)
+
+    def workers(self) -> list[int]:
+        return [pid for server in self.servers for pid in server.workers()]
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def put_nginx_in_front_of_all(group: ServerGroup, port: int, path: str):
+    from deploy.behind_nginx import Nginx
+
+    front = Nginx(port, [f"127.0.0.1:{p}" for p in group.ports])
+    front.wait_ready(path)
+    front.title = group.name
+    front.cpu_at_start = front.cpu_ms()
+    group.url = front.url
+    return front
+
+
 # -- one locust phase -------------------------------------------------------------------
 
 @dataclass
@@ -331,7 +369,7 @@ def run_phase(title: str, server: Server, user_class, users: int, spawn_rate: fl
 
     def watch_connections():
         while True:
-            held = connections(server.port, workers)
+            held = connections(getattr(server, "ports", server.port), workers)
             if sum(held.values()) > sum(most.values()):
                 most.clear()
                 most.update(held)
@@ -546,9 +584,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--via-nginx", action="store_true",
                         help="drive the portal (and the floor) through nginx in front of "
                              "gunicorn (deploy/behind_nginx.py), on port+2 (floor port+3)")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="app servers (gunicorns, 2 workers each) behind one nginx, on "
+                             "port, port+10, … (implies --via-nginx; Redis at REDIS_URL if set)")
     parser.add_argument("--write-samples", metavar="FILE",
                         help="only draw the samples into FILE (for locust -f bench/locustfile.py)")
     args = parser.parse_args(argv)
+    args.via_nginx = args.via_nginx or args.servers > 1
     if "bench" not in args.url.rsplit("/", 1)[-1]:
         print(f"warning: {args.url} does not look like the bench database", file=sys.stderr)
 
@@ -591,11 +633,16 @@ def main(argv: list[str] | None = None) -> None:
             stop_fronts(fronts)
             server.stop()
 
-    server = Server("portal", "portal:create_app()", args.port, env, log)
+    if args.servers > 1:
+        server = ServerGroup(args.servers, args.port, env, log)
+    else:
+        server = Server("portal", "portal:create_app()", args.port, env, log)
     phases = []
     try:
         server.wait_ready("/healthz")
-        if args.via_nginx:
+        if args.servers > 1:
+            fronts.append(put_nginx_in_front_of_all(server, args.port + 2, "/healthz"))
+        elif args.via_nginx:
             fronts.append(put_nginx_in_front(server, args.port + 2, "/healthz"))
         warm_up(server, samples)
         if args.mode in ("agents", "busy"):
@@ -631,7 +678,8 @@ def main(argv: list[str] | None = None) -> None:
     if fronts:
         text += "\n" + "\n".join(nginx_notes(fronts))
     header = (f"bench/load.py --mode {args.mode}{' --full' if full else ''}"
-              f"{' --via-nginx' if args.via_nginx else ''} · {started} · "
+              f"{' --via-nginx' if args.via_nginx else ''}"
+              f"{f' --servers {args.servers}' if args.servers > 1 else ''} · {started} · "
               f"{os.cpu_count()} cores · database {args.url.rsplit('/', 1)[-1]}")
     print()
     print(header)

@@ -1,16 +1,20 @@
 """gunicorn + nginx from this checkout, without touching /etc/nginx (and without root).
 
     python3 deploy/behind_nginx.py run [--port 8080] [--app-port 8000]   # both, until Ctrl-C
+    python3 deploy/behind_nginx.py run --servers 2      # two app servers, 8000 and 8001
     python3 deploy/behind_nginx.py site --listen 80 --upstream 127.0.0.1:8000 \\
         --static-root /srv/portal/portal/static            # the site file for /etc/nginx
 
 `run` renders deploy/nginx/standalone.conf + portal.conf into a directory of its own under
 /tmp (pid, logs, temporary files) and runs nginx in the foreground (`daemon off`) in front
-of gunicorn started with deploy/gunicorn.conf.py. deploy/run-behind-nginx.sh calls it;
-bench/load.py --via-nginx and tests/test_behind_nginx.py use `Nginx` and `Gunicorn`.
+of gunicorn started with deploy/gunicorn.conf.py — or of N gunicorns (`--servers N`, the
+app servers of a scaled-out site, here on one box) on consecutive ports, one upstream.
+deploy/run-behind-nginx.sh calls it; bench/load.py --via-nginx / --servers,
+tests/test_behind_nginx.py and tests/test_scale_out.py use `Nginx` and `Gunicorn`.
 """
 
 import argparse
+import contextlib
 import os
 import pwd
 import shutil
@@ -35,9 +39,14 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
 
-def render_site(listen: str, upstream: str, static_root: Path = STATIC_ROOT) -> str:
+def render_site(listen: str, upstream: str | list[str], static_root: Path = STATIC_ROOT) -> str:
+    """The site file; `upstream` is one app server's address or a list of them."""
     text = (DEPLOY / "nginx" / "portal.conf").read_text()
-    for key, value in (("@LISTEN@", listen), ("@UPSTREAM@", upstream),
+    servers = [upstream] if isinstance(upstream, str) else upstream
+    lines = "".join(f"    server {address} max_fails=1 fail_timeout=5s;\n"
+                    for address in servers)
+    text = text.replace("    @UPSTREAM@\n", lines)  # the upstream block's line
+    for key, value in (("@LISTEN@", listen), ("@UPSTREAM@", ", ".join(servers)),
                        ("@STATIC_ROOT@", str(Path(static_root).resolve()).rstrip("/"))):
         text = text.replace(key, value)
     return text
@@ -148,12 +157,39 @@ class Gunicorn:
     def stop(self) -> None:
         _stop(self.proc)
 
+    def kill(self) -> None:
+        """The box dies: master and workers at once, requests in flight cut off."""
+        for pid in [self.proc.pid, *self.workers()]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+def app_server_env(servers: int, base: dict | None = None) -> dict:
+    """The environment every app server gets. Sessions are cookies signed with SECRET_KEY
+    and the sign-in throttle counts in REDIS_URL: each must be the same on every server,
+    or a cookie from one is refused by the next and a guesser gets N times the allowance."""
+    env = dict(base if base is not None else os.environ, PYTHONUNBUFFERED="1")
+    env.setdefault("TRUST_PROXY", "1")  # nginx sends X-Forwarded-*: the app may believe them
+    if servers > 1 and not env.get("REDIS_URL"):
+        print("warning: REDIS_URL is not set: each app server's processes count sign-in "
+              "attempts on their own", file=sys.stderr)
+    # No SECRET_KEY: every server started here reads the checkout's instance/secret_key
+    # (created once, atomically: portal/config.py). Servers on other boxes need SECRET_KEY.
+    return env
+
+
+def start_app_servers(ports: list[int], env: dict, logdir: Path,
+                      extra: tuple[str, ...] = ()) -> list[Gunicorn]:
+    """One gunicorn per port, each logging to logdir/gunicorn-<port>.log."""
+    return [Gunicorn(port, env, logdir / f"gunicorn-{port}.log", extra=extra) for port in ports]
+
 
 class Nginx:
     """nginx in the foreground on 127.0.0.1:`port` in front of `upstream`, its files in
     `prefix` (a new directory under /tmp unless given)."""
 
-    def __init__(self, port: int, upstream: str, static_root: Path = STATIC_ROOT,
+    def __init__(self, port: int, upstream: str | list[str], static_root: Path = STATIC_ROOT,
                  prefix: Path | None = None):
         binary = nginx_binary()
         if binary is None:
@@ -206,25 +242,33 @@ class Nginx:
 
 def _run(args) -> None:
     prefix = Path(args.prefix) if args.prefix else Path(tempfile.mkdtemp(prefix="portal-nginx-"))
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    env.setdefault("TRUST_PROXY", "1")  # nginx sends X-Forwarded-*: the app may believe them
-    app = Gunicorn(args.app_port, env, prefix / "gunicorn.log")
+    prefix.mkdir(parents=True, exist_ok=True)
+    env = app_server_env(args.servers)
+    ports = [args.app_port + i for i in range(args.servers)]
+    apps = start_app_servers(ports, env, prefix)
     front = None
     try:
-        app.wait_ready()
-        front = Nginx(args.port, f"127.0.0.1:{args.app_port}", Path(args.static_root), prefix)
+        for app in apps:
+            app.wait_ready()
+        front = Nginx(args.port, [f"127.0.0.1:{port}" for port in ports],
+                      Path(args.static_root), prefix)
         front.wait_ready()
-        print(f"Service Portal behind nginx: {front.url}/login  (gunicorn {app.url})")
-        print(f"logs: {prefix}/gunicorn.log, {front.access_log}, {front.error_log}")
+        print(f"Service Portal behind nginx: {front.url}/login  "
+              f"(gunicorn {', '.join(app.url for app in apps)})")
+        print(f"logs: {', '.join(str(app.log) for app in apps)}, {front.access_log}, "
+              f"{front.error_log}")
         stop = []
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.append(True))
-        while not stop and app.proc.poll() is None and front.proc.poll() is None:
+        # One app server gone is what the others are for: run until all are, or nginx is.
+        while not stop and front.proc.poll() is None and \
+                any(app.proc.poll() is None for app in apps):
             time.sleep(0.5)
     finally:
         if front is not None:
             front.stop()
-        app.stop()
+        for app in apps:
+            app.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -233,15 +277,20 @@ def main(argv: list[str] | None = None) -> None:
     run = sub.add_parser("run", help="gunicorn + nginx until Ctrl-C")
     run.add_argument("--port", type=int, default=8080, help="nginx (default %(default)s)")
     run.add_argument("--app-port", type=int, default=8000, help="gunicorn (default %(default)s)")
+    run.add_argument("--servers", type=int, default=1,
+                     help="app servers (gunicorns) on --app-port, --app-port+1, … behind one "
+                          "upstream (default %(default)s); give them the same REDIS_URL")
     run.add_argument("--prefix", help="nginx's directory (default: a new one under /tmp)")
     run.add_argument("--static-root", default=str(STATIC_ROOT))
     site = sub.add_parser("site", help="print the nginx site file for /etc/nginx")
     site.add_argument("--listen", default="80")
-    site.add_argument("--upstream", default="127.0.0.1:8000")
+    site.add_argument("--upstream", action="append",
+                      help="an app server's address, once per server (default 127.0.0.1:8000)")
     site.add_argument("--static-root", default=str(STATIC_ROOT))
     args = parser.parse_args(argv)
     if args.command == "site":
-        sys.stdout.write(render_site(args.listen, args.upstream, Path(args.static_root)))
+        sys.stdout.write(render_site(args.listen, args.upstream or ["127.0.0.1:8000"],
+                                     Path(args.static_root)))
     else:
         _run(args)
 

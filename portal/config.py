@@ -1,7 +1,9 @@
 """Defaults. instance/config.py and the environment override them (see load_config)."""
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -122,6 +124,16 @@ def _instance_secret(instance: Path) -> str:
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Several processes start at once on a fresh instance/ (gunicorn's workers, a second
+        # app server of the same checkout): the first key linked into place wins and every
+        # process reads that one. Check-then-write let each keep a key of its own, and a
+        # cookie signed by one worker was refused by the next.
+        fd, draft = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+        try:
+            os.write(fd, secrets.token_hex(32).encode())
+            os.close(fd)  # mkstemp made it 0600
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
