@@ -42,7 +42,9 @@ def sign_in(page: Page, employee_no: str, password: str) -> None:
     page.goto("/login")
     page.locator("input[name=employee_no]").fill(employee_no)
     page.locator("input[name=password]").fill(password)
-    page.locator("form:has(input[name=employee_no]) button[type=submit]").click()
+    # The password check is deliberately slow (scrypt); on a busy CI box the navigation
+    # after it took longer than the 5 s the other steps get.
+    page.locator("form:has(input[name=employee_no]) button[type=submit]").click(timeout=15_000)
 
 
 def sign_out(page: Page) -> None:
